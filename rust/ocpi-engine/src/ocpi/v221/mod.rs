@@ -1,0 +1,1 @@
+//! OCPI 2.2.1 wire types (serde), one file per OCPI module.
