@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from ocpi_engine.models._base import OcpiStruct, Url
 from ocpi_engine.models.v221.versions import Version
-from ocpi_engine.models.versions import ModuleID, VersionNumber
 
 __all__ = ["Endpoint", "Version", "VersionDetails"]
 
 
 class Endpoint(OcpiStruct):
-    identifier: ModuleID | str
+    identifier: str
+    """A ModuleID; custom module ids agreed between parties decode too."""
     url: Url
 
 
 class VersionDetails(OcpiStruct):
-    version: VersionNumber | str
+    version: str
+    """A VersionNumber (`2.1.1`, `2.2.1`, ...); other strings are tolerated on input."""
     endpoints: list[Endpoint]

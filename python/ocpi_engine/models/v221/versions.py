@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from ocpi_engine.models._base import OcpiStruct, Url
-from ocpi_engine.models.versions import InterfaceRole, ModuleID, VersionNumber
+from ocpi_engine.models.versions import InterfaceRole
 
 __all__ = ["Endpoint", "Version", "VersionDetails"]
 
 
 class Version(OcpiStruct):
-    version: VersionNumber | str
+    version: str
+    """A VersionNumber (`2.1.1`, `2.2.1`, ...); other strings are tolerated on input."""
     url: Url
 
 
 class Endpoint(OcpiStruct):
     # Custom module ids are allowed between parties that agreed on them, so unknown strings decode.
-    identifier: ModuleID | str
+    identifier: str
+    """A ModuleID; custom module ids agreed between parties decode too."""
     role: InterfaceRole
     url: Url
 
 
 class VersionDetails(OcpiStruct):
-    version: VersionNumber | str
+    version: str
+    """A VersionNumber (`2.1.1`, `2.2.1`, ...); other strings are tolerated on input."""
     endpoints: list[Endpoint]

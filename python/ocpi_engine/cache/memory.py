@@ -1,0 +1,45 @@
+"""In-process cache: the embedded default (one worker). Bounded in size, entries expire after their TTL."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+__all__ = ["MemoryCache"]
+
+
+class MemoryCache:
+    name = "memory"
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max = max_entries
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._data.clear()
+
+    async def ping(self) -> bool:
+        return True
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._data.get(key)
+        if entry is None:
+            return None
+        expires, value = entry
+        if expires < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None:
+        self._data[key] = (time.monotonic() + ttl, value)
+        self._data.move_to_end(key)
+        while len(self._data) > self._max:
+            self._data.popitem(last=False)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._data.pop(key, None)

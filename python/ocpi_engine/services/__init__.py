@@ -1,0 +1,1 @@
+"""Version-agnostic use cases. Controllers call these; only services touch the store, the cache and `_core`."""

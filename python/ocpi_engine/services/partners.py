@@ -1,0 +1,67 @@
+"""Partners: token issuing, hashing and authentication through the cache tier in front of the store."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import msgspec
+
+from ocpi_engine.cache import keys
+from ocpi_engine.cache.base import Cache
+from ocpi_engine.storage.base import PartnerRecord, Store
+
+__all__ = ["PartnerDirectory", "new_token", "token_hash"]
+
+_partner_codec_enc = msgspec.msgpack.Encoder()
+_partner_codec_dec = msgspec.msgpack.Decoder(PartnerRecord)
+
+
+def new_token() -> str:
+    """A fresh credentials token: 43 URL-safe characters (256 bits), printable non-whitespace ASCII."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PartnerDirectory:
+    """Looks partners up by the token they present (cache first, then store) and keeps the cache coherent."""
+
+    def __init__(self, store: Store, cache: Cache, *, ttl: int = 3600) -> None:
+        self.store = store
+        self.cache = cache
+        self.ttl = ttl
+
+    async def authenticate(self, token: str) -> PartnerRecord | None:
+        digest = token_hash(token)
+        key = keys.partner_by_token(digest)
+        cached = await self.cache.get(key)
+        if cached is not None:
+            try:
+                return _partner_codec_dec.decode(cached)
+            except msgspec.DecodeError:
+                await self.cache.delete(key)
+        partner = await self.store.find_partner_by_token_hash(digest)
+        if partner is not None and partner.status != "UNREGISTERED":
+            await self.cache.set(key, _partner_codec_enc.encode(partner), self.ttl)
+            return partner
+        return None
+
+    async def invalidate(self, *partners: PartnerRecord | None) -> None:
+        """Drop every cached entry of these partners (call after each write, with the old and new records)."""
+        cache_keys = []
+        for partner in partners:
+            if partner is None:
+                continue
+            for digest in (partner.incoming_token_hash, partner.next_token_hash):
+                if digest:
+                    cache_keys.append(keys.partner_by_token(digest))
+        if cache_keys:
+            await self.cache.delete(*cache_keys)
+
+    async def save(self, partner: PartnerRecord, *, previous: PartnerRecord | None = None) -> None:
+        """Write the partner, then invalidate the old and new cache entries (store first: no stale reads after)."""
+        await self.store.update_partner(partner)
+        await self.invalidate(previous, partner)

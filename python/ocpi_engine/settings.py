@@ -1,0 +1,110 @@
+"""One Settings object, read from `OCPI_ENGINE_*` environment variables and overridable by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from ocpi_engine.models.versions import Role
+
+__all__ = ["Settings", "SettingsError"]
+
+ENV_PREFIX = "OCPI_ENGINE_"
+
+
+class SettingsError(ValueError):
+    """A setting has an invalid value; the message names the environment variable and the fix."""
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Configuration of one ocpi-engine platform. Every field maps to `OCPI_ENGINE_<FIELD>` (upper case)."""
+
+    country_code: str = "NL"
+    """ISO 3166-1 alpha-2 country of our own party (all our roles share it)."""
+    party_id: str = "OCE"
+    """Our own party id (ISO 15118, 3 characters)."""
+    roles: tuple[str, ...] = ("CPO", "EMSP")
+    """Roles this platform hosts (comma separated in the environment)."""
+    business_name: str = "ocpi-engine"
+    business_website: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    """Base URL partners reach us at (behind a proxy: the proxy's URL); every OCPI URL we publish starts with it."""
+    database_url: str = "sqlite:///var/ocpi-engine.sqlite3"
+    """`sqlite:///relative/path`, `sqlite:////absolute/path` or `sqlite://:memory:`."""
+    redis_url: str | None = None
+    """Redis for the token cache; unset means an in-process cache (single worker)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    admin_token: str | None = None
+    """Token for the admin API; unset means one is generated and kept in the store."""
+    page_size: int = 100
+    """Default and maximum page size of every list endpoint (X-Limit)."""
+    outbound_timeout: float = 10.0
+    """Seconds before an outbound OCPI request to a partner gives up."""
+    cache_ttl: int = 3600
+    """Seconds a cached partner/token entry lives in the cache."""
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        self.country_code = self.country_code.upper()
+        self.party_id = self.party_id.upper()
+        self.public_url = self.public_url.rstrip("/")
+        if len(self.country_code) != 2 or not self.country_code.isalpha():
+            raise SettingsError("OCPI_ENGINE_COUNTRY_CODE must be 2 letters (ISO 3166-1 alpha-2), e.g. NL")
+        if len(self.party_id) != 3 or not self.party_id.isalnum():
+            raise SettingsError("OCPI_ENGINE_PARTY_ID must be 3 letters or digits, e.g. OCE")
+        roles = tuple(r.strip().upper() for r in self.roles if r.strip())
+        unknown = [r for r in roles if r not in Role.__members__]
+        if unknown or not roles:
+            raise SettingsError(
+                f"OCPI_ENGINE_ROLES has unknown role(s) {unknown or roles}; use a comma list of {', '.join(Role)}"
+            )
+        self.roles = roles
+        if not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError("OCPI_ENGINE_PUBLIC_URL must start with http:// or https://")
+        if not 1 <= self.page_size <= 10_000:
+            raise SettingsError("OCPI_ENGINE_PAGE_SIZE must be between 1 and 10000")
+        if self.workers < 1:
+            raise SettingsError("OCPI_ENGINE_WORKERS must be at least 1")
+
+    def __repr__(self) -> str:
+        shown = {f: getattr(self, f) for f in self.__struct_fields__}
+        if shown["admin_token"]:
+            shown["admin_token"] = "***"
+        if shown["redis_url"] and "@" in shown["redis_url"]:
+            shown["redis_url"] = "redis://***@" + shown["redis_url"].split("@", 1)[1]
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment, then apply non-None keyword overrides (CLI flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name in cls.__struct_fields__:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values.get("roles"), str):
+            values["roles"] = values["roles"].split(",")
+        try:
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"invalid setting: {exc} (environment variables are OCPI_ENGINE_<FIELD>)") from exc
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.public_url}/ocpi/versions"
+
+    def sqlite_path(self) -> str | None:
+        """The SQLite file path of `database_url`, or None if it is not a SQLite URL."""
+        if not self.database_url.startswith("sqlite://"):
+            return None
+        rest = self.database_url[len("sqlite://") :]
+        if rest in (":memory:", "/:memory:"):
+            return ":memory:"
+        return rest[1:] if rest.startswith("/") else rest
