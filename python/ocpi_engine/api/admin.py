@@ -1,0 +1,123 @@
+"""Admin API (not OCPI): partner management and the platform's own data import, behind the admin token.
+
+`Authorization: Bearer <admin token>` (the token is OCPI_ENGINE_ADMIN_TOKEN, or generated on first start
+and printed by `ocpi-engine serve`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, Router, delete, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from ocpi_engine.api.bodies import decode_body
+from ocpi_engine.api.envelope import ocpi_response
+from ocpi_engine.errors import NotFoundError, UnauthorizedError
+from ocpi_engine.services.importer import import_lines
+from ocpi_engine.storage.base import PartnerRecord
+
+__all__ = ["admin_router", "partner_view"]
+
+
+async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    header = connection.headers.get("authorization") or ""
+    scheme, _, value = header.partition(" ")
+    expected = connection.app.state.admin_token
+    if scheme.lower() not in ("bearer", "token") or not hmac.compare_digest(value.strip(), expected):
+        raise UnauthorizedError("admin API: send `Authorization: Bearer <admin token>`")
+
+
+def partner_view(partner: PartnerRecord) -> dict[str, Any]:
+    """A partner without secrets (no tokens, no token hashes)."""
+    return {
+        "id": partner.id,
+        "name": partner.name,
+        "status": partner.status,
+        "version": partner.version,
+        "versions_url": partner.versions_url,
+        "roles": partner.roles,
+        "endpoints": partner.endpoints,
+        "outbound_auth": partner.outbound_auth,
+        "created": partner.created,
+        "updated": partner.updated,
+    }
+
+
+class NewPartner(msgspec.Struct, kw_only=True):
+    name: str
+
+
+class RegisterPartner(msgspec.Struct, kw_only=True):
+    versions_url: str
+    token_a: str
+    name: str | None = None
+
+
+async def _partner(request: Request[Any, Any, Any], partner_id: int) -> PartnerRecord:
+    partner = await request.app.state.store.get_partner(partner_id)
+    if partner is None:
+        raise NotFoundError(f"no partner {partner_id}; see GET /admin/partners")
+    return partner
+
+
+@get("/partners")
+async def list_partners(request: Request[Any, Any, Any]) -> Response[bytes]:
+    partners = await request.app.state.store.list_partners()
+    return ocpi_response([partner_view(p) for p in partners])
+
+
+@post("/partners", status_code=201)
+async def add_partner(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Create a pending partner and its Token A (shown once; hand it over with our versions URL)."""
+    body = decode_body(await request.body(), NewPartner)
+    partner, token_a = await request.app.state.credentials.issue_token_a(body.name)
+    data = {"partner": partner_view(partner), "token_a": token_a,
+            "versions_url": request.app.state.settings.versions_url}
+    return ocpi_response(data, http_status=201)
+
+
+@post("/partners/register", status_code=200)
+async def register_partner(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Register with a partner given its versions URL and the Token A it gave us."""
+    body = decode_body(await request.body(), RegisterPartner)
+    partner = await request.app.state.credentials.register_with(body.versions_url, body.token_a, name=body.name)
+    return ocpi_response(partner_view(partner))
+
+
+@post("/partners/{partner_id:int}/update", status_code=200)
+async def update_partner(request: Request[Any, Any, Any], partner_id: int) -> Response[bytes]:
+    """Credentials update with the partner: new tokens both ways, endpoints re-fetched."""
+    partner = await request.app.state.credentials.update_with(await _partner(request, partner_id))
+    return ocpi_response(partner_view(partner))
+
+
+@delete("/partners/{partner_id:int}", status_code=200)
+async def remove_partner(request: Request[Any, Any, Any], partner_id: int, force: bool = False) -> Response[bytes]:
+    """Unregister (DELETE at the partner), then forget its tokens; `force` forgets even if the partner fails."""
+    partner = await _partner(request, partner_id)
+    await request.app.state.credentials.unregister_with(partner, force=force)
+    return ocpi_response()
+
+
+@post("/import/{kind:str}", status_code=200, request_max_body_size=1 << 30)
+async def import_objects(request: Request[Any, Any, Any], kind: str) -> Response[bytes]:
+    """Import the platform's own objects from JSON Lines (one OCPI 2.2.1 object per line)."""
+    body = await request.body()
+    state = request.app.state
+    result = await import_lines(
+        kind, body.splitlines(), store=state.store, settings=state.settings, context=state
+    )
+    return ocpi_response(msgspec.to_builtins(result))
+
+
+def admin_router() -> Router:
+    return Router(
+        path="/admin",
+        route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects],
+        guards=[admin_guard],
+        tags=["admin"],
+    )

@@ -1,0 +1,60 @@
+"""Open and close what the app holds on `app.state`: store, cache, partner directory, HTTP client, services."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+
+from ocpi_engine.cache import open_cache
+from ocpi_engine.clients.ocpi import OcpiClient
+from ocpi_engine.services.credentials import CredentialsService
+from ocpi_engine.services.partners import PartnerDirectory, new_token
+from ocpi_engine.storage import open_store
+
+__all__ = ["lifespan", "ensure_admin_token"]
+
+log = logging.getLogger("ocpi_engine")
+
+
+async def ensure_admin_token(store: object, configured: str | None) -> str:
+    """The admin API token: the configured one, else one generated once and kept in the store."""
+    if configured:
+        return configured
+    existing = await store.get_meta("admin_token")  # type: ignore[attr-defined]
+    if existing:
+        return existing
+    token = new_token()
+    await store.set_meta("admin_token", token)  # type: ignore[attr-defined]
+    return token
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    settings = app.state.settings
+    store = open_store(settings)
+    await store.open()
+    cache = open_cache(settings)
+    await cache.open()
+    client = OcpiClient(timeout=settings.outbound_timeout)
+    directory = PartnerDirectory(store, cache, ttl=settings.cache_ttl)
+    app.state.store = store
+    app.state.cache = cache
+    app.state.client = client
+    app.state.directory = directory
+    app.state.credentials = CredentialsService(settings, store, directory, client)
+    app.state.admin_token = await ensure_admin_token(store, settings.admin_token)
+    for hook in app.state.get("startup_hooks", []):
+        await hook(app)
+    # Objects created at start-up live for the whole process: keep them out of the cyclic GC's work.
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        await client.aclose()
+        await cache.close()
+        await store.close()

@@ -1,0 +1,97 @@
+"""Raw ASGI middleware for every request: X-Request-ID / X-Correlation-ID (generated when absent, echoed),
+2.2.1 routing headers (validated, echoed reversed), and one structured access-log line without any token."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import msgspec
+
+from ocpi_engine.api.envelope import envelope_bytes
+
+__all__ = ["OcpiHeadersMiddleware", "ROUTING_HEADERS"]
+
+access_log = logging.getLogger("ocpi_engine.access")
+_log_encoder = msgspec.json.Encoder()
+
+ROUTING_HEADERS = {
+    b"ocpi-from-country-code": re.compile(rb"^[A-Za-z]{2}$"),
+    b"ocpi-from-party-id": re.compile(rb"^[A-Za-z0-9]{3}$"),
+    b"ocpi-to-country-code": re.compile(rb"^[A-Za-z]{2}$"),
+    b"ocpi-to-party-id": re.compile(rb"^[A-Za-z0-9]{3}$"),
+}
+_REVERSED = {
+    b"ocpi-from-country-code": b"OCPI-to-country-code",
+    b"ocpi-from-party-id": b"OCPI-to-party-id",
+    b"ocpi-to-country-code": b"OCPI-from-country-code",
+    b"ocpi-to-party-id": b"OCPI-from-party-id",
+}
+_ID_OK = re.compile(rb"^[\x21-\x7E]{1,255}$")
+
+
+class OcpiHeadersMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = correlation_id = None
+        echo: list[tuple[bytes, bytes]] = []
+        bad: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id" and _ID_OK.match(value):
+                request_id = value
+            elif name == b"x-correlation-id" and _ID_OK.match(value):
+                correlation_id = value
+            elif name in ROUTING_HEADERS:
+                if ROUTING_HEADERS[name].match(value):
+                    echo.append((_REVERSED[name], value.upper()))
+                else:
+                    bad = name.decode()
+        request_id = request_id or str(uuid.uuid4()).encode()
+        correlation_id = correlation_id or str(uuid.uuid4()).encode()
+        extra = [(b"x-request-id", request_id), (b"x-correlation-id", correlation_id), *echo]
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id.decode()
+        state["correlation_id"] = correlation_id.decode()
+        status_holder = [0]
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            if bad is not None:
+                field = bad.replace("ocpi", "OCPI")
+                body = envelope_bytes(None, 2001, f"invalid header `{field}`: expected a CiString country code "
+                                                  "(2 letters) or party id (3 letters/digits)")
+                await send_with_headers({"type": "http.response.start", "status": 400,
+                                         "headers": [(b"content-type", b"application/json"),
+                                                     (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    _log_encoder.encode(
+                        {
+                            "method": scope.get("method"),
+                            "path": scope.get("path"),
+                            "status": status_holder[0],
+                            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                            "request_id": state["request_id"],
+                            "correlation_id": state["correlation_id"],
+                            "partner": state.get("partner_id"),
+                        }
+                    ).decode()
+                )
