@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import string
 
 import msgspec
 
@@ -17,9 +18,12 @@ _partner_codec_enc = msgspec.msgpack.Encoder()
 _partner_codec_dec = msgspec.msgpack.Decoder(PartnerRecord)
 
 
+_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_token() -> str:
-    """A fresh credentials token: 43 URL-safe characters (256 bits), printable non-whitespace ASCII."""
-    return secrets.token_urlsafe(32)
+    """A fresh credentials token: 43 letters and digits (over 256 bits), safe in headers, URLs and shells."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(43))
 
 
 def token_hash(token: str) -> str:
