@@ -12,6 +12,7 @@ import binascii
 from typing import Any
 
 import msgspec
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -89,6 +90,6 @@ async def ocpi_auth_guard(connection: ASGIConnection[Any, Any, Any, Any], handle
     connection.state.caller = Caller(partner=partner, parties=frozenset(partner.parties()))
 
 
-def provide_caller(request: Any) -> Caller:
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     caller: Caller = request.state.caller
     return caller

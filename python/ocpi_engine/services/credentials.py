@@ -111,7 +111,8 @@ class CredentialsService:
         self, versions_url: str, token: str, *, version: str | None = None, auth_mode: str = "auto"
     ) -> Discovery:
         """GET the partner's versions, pick `version` (or the highest mutual one), GET its details."""
-        reply = await self.client.request("GET", versions_url, token=token, version=None, auth_mode=auth_mode)
+        # The version hint picks the Authorization encoding (raw for 2.1.1); unknown: base64, then raw on a 401.
+        reply = await self.client.request("GET", versions_url, token=token, version=version, auth_mode=auth_mode)
         if reply.headers.get("x-ocpi-engine-auth-mode") == "raw":
             auth_mode = "raw"
         data = self._check(reply, "GET versions", versions_url)
