@@ -1,25 +1,25 @@
 """Partner authentication (transport.md section 3): `Authorization: Token <base64 or raw token>`.
 
-A guard on every OCPI router resolves the token to a partner through the cache tier and puts a `Caller`
-on the connection state. Token A (and the Token B of a registration we are running) opens only the
-versions, version-details and credentials endpoints (`opt={"token_a": True}`); everything else is 401.
+The header middleware resolves the token of every `/ocpi/` request to a partner through the cache tier and
+puts a `Caller` on the request state (handlers receive it as the `caller` dependency). Token A (and the
+Token B of a registration we are running) opens only the versions, version-details and credentials
+endpoints (`token_a_allowed`); everything else is 401.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 import msgspec
 from litestar import Request
-from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 
 from ocpi_engine.errors import NotFoundError, UnauthorizedError
 from ocpi_engine.storage.base import PartnerRecord
 
-__all__ = ["Caller", "ocpi_auth_guard", "provide_caller", "token_candidates"]
+__all__ = ["Caller", "authenticate_header", "provide_caller", "token_a_allowed", "token_candidates"]
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,11 +70,20 @@ def token_candidates(header: str | None) -> list[str]:
     return candidates
 
 
-async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> PartnerRecord:
-    candidates = token_candidates(connection.headers.get("authorization"))
+_TOKEN_A_PATHS = re.compile(r"^/ocpi/(versions|[^/]+/versions|2\.2\.1|2\.1\.1(/[^/]+)?|.*/credentials)/?$")
+
+
+def token_a_allowed(path: str) -> bool:
+    """Versions, version details and credentials endpoints: the only ones a registration token opens."""
+    return _TOKEN_A_PATHS.match(path) is not None
+
+
+async def authenticate_header(directory: Any, header: bytes | str | None) -> PartnerRecord:
+    if isinstance(header, bytes):
+        header = header.decode("latin-1")
+    candidates = token_candidates(header)
     if not candidates:
         raise UnauthorizedError("missing or malformed Authorization header; send `Authorization: Token <token>`")
-    directory = connection.app.state.directory
     for token in candidates:
         partner = await directory.authenticate(token)
         if partner is not None:
@@ -82,14 +91,8 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Partne
     raise UnauthorizedError("unknown token")
 
 
-async def ocpi_auth_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    partner = await authenticate(connection)
-    if partner.token_kind != "C" and not handler.opt.get("token_a"):
-        raise UnauthorizedError("a registration token only opens the versions and credentials endpoints")
-    connection.scope.setdefault("state", {})["partner_id"] = partner.id
-    connection.state.caller = Caller(partner=partner, parties=frozenset(partner.parties()))
-
-
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
-    caller: Caller = request.state.caller
+    caller: Caller | None = request.scope.get("state", {}).get("caller")
+    if caller is None:  # a route outside /ocpi/ asked for a caller: a wiring mistake, never a partner's fault
+        raise UnauthorizedError("this endpoint is not an OCPI endpoint")
     return caller

@@ -1,5 +1,10 @@
 """Raw ASGI middleware for every request: X-Request-ID / X-Correlation-ID (generated when absent, echoed),
-2.2.1 routing headers (validated, echoed reversed), and one structured access-log line without any token."""
+2.2.1 routing headers (validated, echoed reversed), partner authentication of every `/ocpi/` path, and one
+structured access-log line without any token.
+
+Authentication lives here rather than in a Litestar guard: it is the same for every OCPI route, and a raw
+ASGI step costs a fraction of a guard (measured in benches/RESULTS.md, "Transport overhead").
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import Any
 
 import msgspec
 
+from ocpi_engine.api.auth import Caller, authenticate_header, token_a_allowed
 from ocpi_engine.api.envelope import envelope_bytes
+from ocpi_engine.errors import OcpiError
 
 __all__ = ["OcpiHeadersMiddleware", "ROUTING_HEADERS"]
 
@@ -42,11 +49,13 @@ class OcpiHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = correlation_id = None
+        request_id = correlation_id = authorization = None
         echo: list[tuple[bytes, bytes]] = []
         bad: str | None = None
         for name, value in scope["headers"]:
-            if name == b"x-request-id" and _ID_OK.match(value):
+            if name == b"authorization":
+                authorization = value
+            elif name == b"x-request-id" and _ID_OK.match(value):
                 request_id = value
             elif name == b"x-correlation-id" and _ID_OK.match(value):
                 correlation_id = value
@@ -62,6 +71,22 @@ class OcpiHeadersMiddleware:
         state["request_id"] = request_id.decode()
         state["correlation_id"] = correlation_id.decode()
         status_holder = [0]
+        path: str = scope["path"]
+        failure: tuple[int, int, str] | None = None
+        if bad is not None:
+            field = bad.replace("ocpi", "OCPI")
+            failure = (400, 2001, f"invalid header `{field}`: expected a CiString country code (2 letters) or "
+                                  "party id (3 letters/digits)")
+        elif path.startswith("/ocpi/"):
+            try:
+                partner = await authenticate_header(scope["litestar_app"].state.directory, authorization)
+                if partner.token_kind != "C" and not token_a_allowed(path):
+                    failure = (401, 2000, "a registration token only opens the versions and credentials endpoints")
+                else:
+                    state["partner_id"] = partner.id
+                    state["caller"] = Caller(partner=partner, parties=frozenset(partner.parties()))
+            except OcpiError as exc:
+                failure = (exc.http_status, exc.status_code, exc.message)
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -70,11 +95,9 @@ class OcpiHeadersMiddleware:
             await send(message)
 
         try:
-            if bad is not None:
-                field = bad.replace("ocpi", "OCPI")
-                body = envelope_bytes(None, 2001, f"invalid header `{field}`: expected a CiString country code "
-                                                  "(2 letters) or party id (3 letters/digits)")
-                await send_with_headers({"type": "http.response.start", "status": 400,
+            if failure is not None:
+                body = envelope_bytes(None, failure[1], failure[2])
+                await send_with_headers({"type": "http.response.start", "status": failure[0],
                                          "headers": [(b"content-type", b"application/json"),
                                                      (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})

@@ -16,7 +16,7 @@ from typing import Any
 from litestar import Router
 from litestar.di import Provide
 
-from ocpi_engine.api.auth import ocpi_auth_guard, provide_caller
+from ocpi_engine.api.auth import provide_caller
 from ocpi_engine.settings import Settings
 
 __all__ = ["MODULES", "ModuleInterface", "interfaces", "build_routers", "endpoint_path"]
@@ -69,7 +69,6 @@ def build_routers(settings: Settings) -> list[Router]:
         Router(
             path=endpoint_path(interface),
             route_handlers=list(interface.handlers),
-            guards=[ocpi_auth_guard],
             dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
             tags=[f"OCPI {interface.version}"],
         )

@@ -11,8 +11,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 
-from ocpi_engine.api.auth import ocpi_auth_guard
-from ocpi_engine.api.envelope import ocpi_response
+from ocpi_engine.api.envelope import encoder, ocpi_raw_response
 from ocpi_engine.api.registry import endpoint_path, interfaces
 from ocpi_engine.errors import NotFoundError
 from ocpi_engine.settings import Settings
@@ -24,6 +23,15 @@ _V211_ROLES = ("CPO", "EMSP")
 
 def v211_party_roles(settings: Settings) -> list[str]:
     return [r for r in settings.roles if r in _V211_ROLES]
+
+
+def _cached(request: Request[Any, Any, Any], key: str, build: Any) -> Response[bytes]:
+    """Version documents depend only on settings and the module registry: encode each once per app."""
+    cache: dict[str, bytes] = request.app.state.setdefault("versions_cache", {})
+    data = cache.get(key)
+    if data is None:
+        data = cache[key] = encoder.encode(build())
+    return ocpi_raw_response(data)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -41,31 +49,35 @@ def _version_list(settings: Settings, v211_role: str | None) -> list[dict[str, s
     return versions
 
 
-@get("/ocpi/versions", opt={"token_a": True}, sync_to_thread=False)
+@get("/ocpi/versions", sync_to_thread=False)
 def get_versions(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Version information: the versions we speak and their details URLs."""
-    return ocpi_response(_version_list(_settings(request), None))
+    return _cached(request, "versions", lambda: _version_list(_settings(request), None))
 
 
-@get("/ocpi/{party:str}/versions", opt={"token_a": True}, sync_to_thread=False)
+@get("/ocpi/{party:str}/versions", sync_to_thread=False)
 def get_party_versions(request: Request[Any, Any, Any], party: str) -> Response[bytes]:
     """Version information for one party role (2.1.1 connections are per CPO or eMSP interface)."""
     settings = _settings(request)
     role = party.upper()
     if role not in v211_party_roles(settings):
         raise NotFoundError(f"this platform hosts no {party} role")
-    return ocpi_response(_version_list(settings, role))
+    return _cached(request, f"versions:{role}", lambda: _version_list(settings, role))
 
 
-@get("/ocpi/2.2.1", opt={"token_a": True}, sync_to_thread=False)
+@get("/ocpi/2.2.1", sync_to_thread=False)
 def get_details_221(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Version details 2.2.1: every interface we host, with its InterfaceRole."""
     settings = _settings(request)
-    endpoints = [
-        {"identifier": i.identifier, "role": i.role, "url": settings.public_url + endpoint_path(i)}
-        for i in interfaces(settings, "2.2.1")
-    ]
-    return ocpi_response({"version": "2.2.1", "endpoints": endpoints})
+
+    def build() -> dict[str, Any]:
+        endpoints = [
+            {"identifier": i.identifier, "role": i.role, "url": settings.public_url + endpoint_path(i)}
+            for i in interfaces(settings, "2.2.1")
+        ]
+        return {"version": "2.2.1", "endpoints": endpoints}
+
+    return _cached(request, "2.2.1", build)
 
 
 def _details_211(settings: Settings, role: str) -> dict[str, Any]:
@@ -76,30 +88,29 @@ def _details_211(settings: Settings, role: str) -> dict[str, Any]:
     return {"version": "2.1.1", "endpoints": endpoints}
 
 
-@get("/ocpi/2.1.1", opt={"token_a": True}, sync_to_thread=False)
+@get("/ocpi/2.1.1", sync_to_thread=False)
 def get_details_211(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Version details 2.1.1 of the first hosted party role."""
     settings = _settings(request)
     roles = v211_party_roles(settings)
     if not roles:
         raise NotFoundError("this platform hosts no CPO or EMSP role, so it speaks no OCPI 2.1.1")
-    return ocpi_response(_details_211(settings, roles[0]))
+    return _cached(request, "2.1.1", lambda: _details_211(settings, roles[0]))
 
 
-@get("/ocpi/2.1.1/{party:str}", opt={"token_a": True}, sync_to_thread=False)
+@get("/ocpi/2.1.1/{party:str}", sync_to_thread=False)
 def get_party_details_211(request: Request[Any, Any, Any], party: str) -> Response[bytes]:
     """Version details 2.1.1 of one party role (`cpo` or `emsp`)."""
     settings = _settings(request)
     role = party.upper()
     if role not in v211_party_roles(settings):
         raise NotFoundError(f"this platform hosts no {party} role")
-    return ocpi_response(_details_211(settings, role))
+    return _cached(request, f"2.1.1:{role}", lambda: _details_211(settings, role))
 
 
 def versions_router() -> Router:
     return Router(
         path="/",
         route_handlers=[get_versions, get_party_versions, get_details_221, get_details_211, get_party_details_211],
-        guards=[ocpi_auth_guard],
         tags=["OCPI versions"],
     )

@@ -25,11 +25,11 @@ _OPPOSITE = {"CPO": "EMSP", "EMSP": "CPO"}
 def _handlers(party_role: str) -> list[Any]:
     peer_role = _OPPOSITE[party_role]
 
-    @get("/", opt={"token_a": True}, name=f"v211-{party_role}-get-credentials")
+    @get("/", name=f"v211-{party_role}-get-credentials")
     async def get_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
         return ocpi_response(own_credentials(request.app.state.settings, presented_token(request), VERSION))
 
-    @post("/", opt={"token_a": True}, status_code=200, name=f"v211-{party_role}-post-credentials")
+    @post("/", status_code=200, name=f"v211-{party_role}-post-credentials")
     async def post_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
         if caller.partner.status == "REGISTERED":
             raise MethodNotAllowedError("already registered: use PUT to update credentials or DELETE to unregister")
@@ -38,7 +38,7 @@ def _handlers(party_role: str) -> list[Any]:
         data = await service.register_incoming(caller.partner, credentials, VERSION, v211_role=peer_role)
         return ocpi_response(data)
 
-    @put("/", opt={"token_a": True}, name=f"v211-{party_role}-put-credentials")
+    @put("/", name=f"v211-{party_role}-put-credentials")
     async def put_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
         if caller.partner.status != "REGISTERED":
             raise MethodNotAllowedError("not registered: POST credentials with a Token A first")
@@ -47,7 +47,7 @@ def _handlers(party_role: str) -> list[Any]:
         data = await service.update_incoming(caller.partner, credentials, VERSION, v211_role=peer_role)
         return ocpi_response(data)
 
-    @delete("/", opt={"token_a": True}, status_code=200, name=f"v211-{party_role}-delete-credentials")
+    @delete("/", status_code=200, name=f"v211-{party_role}-delete-credentials")
     async def delete_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
         await credentials_service(request).unregister_incoming(caller.partner)
         return ocpi_response()

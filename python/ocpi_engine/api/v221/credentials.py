@@ -20,13 +20,13 @@ VERSION = "2.2.1"
 _decoder = msgspec.json.Decoder(Credentials)
 
 
-@get("/", opt={"token_a": True})
+@get("/")
 async def get_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
     """Our credentials as the caller uses them (its own token, our versions URL and roles)."""
     return ocpi_response(own_credentials(request.app.state.settings, presented_token(request), VERSION))
 
 
-@post("/", opt={"token_a": True}, status_code=200)
+@post("/", status_code=200)
 async def post_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
     """Registration with Token A: fetch the caller's versions/endpoints, answer a new Token C."""
     if caller.partner.status == "REGISTERED":
@@ -36,7 +36,7 @@ async def post_credentials(request: Request[Any, Any, Any], caller: Caller) -> R
     return ocpi_response(data)
 
 
-@put("/", opt={"token_a": True})
+@put("/")
 async def put_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
     """Update: re-fetch the caller's endpoints, switch version if needed, answer a new token."""
     if caller.partner.status != "REGISTERED":
@@ -46,7 +46,7 @@ async def put_credentials(request: Request[Any, Any, Any], caller: Caller) -> Re
     return ocpi_response(data)
 
 
-@delete("/", opt={"token_a": True}, status_code=200)
+@delete("/", status_code=200)
 async def delete_credentials(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
     """Unregister: the caller's token dies."""
     await credentials_service(request).unregister_incoming(caller.partner)
