@@ -1,0 +1,65 @@
+//! OCPI 2.1.1 CDR (cdrs.md, 2.1.1 section): `stop_date_time`, an embedded `location` (with `time_zone`),
+//! bare-number costs excluding VAT. Upgrades to the 2.2.1 [`Cdr`] through `From`.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::ocpi::v221::cdr::{Cdr, CdrLocation, ChargingPeriod};
+use crate::ocpi::v221::tariff::{Price, Tariff};
+use crate::ocpi::OcpiDateTime;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Location {
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Cdr211 {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub start_date_time: OcpiDateTime,
+    pub stop_date_time: OcpiDateTime,
+    #[serde(default)]
+    pub location: Option<Location>,
+    pub currency: String,
+    #[serde(default)]
+    pub tariffs: Vec<Tariff>,
+    pub charging_periods: Vec<ChargingPeriod>,
+    #[serde(default)]
+    pub total_cost: Option<Decimal>,
+    #[serde(default)]
+    pub total_energy: Option<Decimal>,
+    #[serde(default)]
+    pub total_time: Option<Decimal>,
+    #[serde(default)]
+    pub total_parking_time: Option<Decimal>,
+}
+
+impl From<Cdr211> for Cdr {
+    fn from(cdr: Cdr211) -> Self {
+        let location = cdr.location.unwrap_or_default();
+        Cdr {
+            id: cdr.id,
+            start_date_time: cdr.start_date_time,
+            end_date_time: cdr.stop_date_time,
+            currency: cdr.currency,
+            tariffs: cdr.tariffs,
+            cdr_location: Some(CdrLocation { country: location.country, time_zone: location.time_zone }),
+            charging_periods: cdr.charging_periods,
+            // 2.1.1 costs exclude VAT and state no VAT: incl is unknown.
+            total_cost: cdr.total_cost.map(|excl_vat| Price { excl_vat, incl_vat: None }),
+            total_fixed_cost: None,
+            total_energy: cdr.total_energy,
+            total_energy_cost: None,
+            total_time: cdr.total_time,
+            total_time_cost: None,
+            total_parking_time: cdr.total_parking_time,
+            total_parking_cost: None,
+            total_reservation_cost: None,
+        }
+    }
+}
+

@@ -1,0 +1,128 @@
+//! OCPI 2.2.1 Tariff (tariffs.md section 3). Unknown fields are tolerated; enum values are checked.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ocpi::OcpiDateTime;
+
+/// `Price`: an amount excluding VAT and, optionally, including VAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Price {
+    pub excl_vat: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incl_vat: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TariffDimensionType {
+    Energy,
+    Flat,
+    ParkingTime,
+    Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DayOfWeek {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReservationRestrictionType {
+    Reservation,
+    ReservationExpires,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TariffType {
+    AdHocPayment,
+    ProfileCheap,
+    ProfileFast,
+    ProfileGreen,
+    Regular,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PriceComponent {
+    #[serde(rename = "type")]
+    pub dimension: TariffDimensionType,
+    /// Price per unit excluding VAT (per kWh, per hour, or per flat fee).
+    pub price: Decimal,
+    /// VAT percentage; absent means no VAT applicable (not 0%).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat: Option<Decimal>,
+    /// Billing block: Wh for ENERGY, seconds for TIME/PARKING_TIME, ignored for FLAT.
+    #[serde(default)]
+    pub step_size: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TariffRestrictions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_kwh: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_kwh: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_current: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_current: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_power: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_power: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_duration: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_week: Option<Vec<DayOfWeek>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation: Option<ReservationRestrictionType>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TariffElement {
+    pub price_components: Vec<PriceComponent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<TariffRestrictions>,
+}
+
+/// A 2.2.1 Tariff. 2.1.1 tariffs decode into this type too: they only lack fields (owner ids, VAT,
+/// min/max price, validity, reservation and current restrictions), which is the whole upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Tariff {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<String>,
+    pub id: String,
+    pub currency: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub tariff_type: Option<TariffType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<Price>,
+    pub elements: Vec<TariffElement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<OcpiDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<OcpiDateTime>,
+}

@@ -1,0 +1,587 @@
+//! CDR and session pricing (tariffs.md sections 4-6, cdrs.md step_size; semantics choices in
+//! `../shared/tariff-corpus/README.md`).
+//!
+//! Per charging period the active component of each dimension is looked up at the period's start
+//! (local time of the location, energy and duration so far, current and power of the period,
+//! reservation state). Volumes come from the period's CDR dimensions. step_size rounds the session
+//! total of ENERGY once and of the last-priced time dimension (TIME or PARKING_TIME) once, billing the
+//! extra at the last priced period's price. FLAT is billed once for the session and once for a
+//! reservation. VAT is per component; min/max_price clamp `total_cost` only. Everything is exact;
+//! [`PriceReport::rounded`] rounds once at output.
+
+use std::fmt::Write as _;
+
+use chrono::TimeZone as _;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::error::Error;
+use crate::money::{add, div, mul, Hours, Kwh, Money, Price, CURRENCY_DECIMALS, OUTPUT_DECIMALS};
+use crate::ocpi::v211::cdr::Cdr211;
+use crate::ocpi::v221::cdr::{Cdr, CdrDimensionType, ChargingPeriod};
+use crate::ocpi::v221::tariff::{Tariff as WireTariff, TariffDimensionType};
+use crate::ocpi::OcpiDateTime;
+use crate::tariff::{Moment, ReservationState, Tariff};
+use crate::timezone::{parse_zone, single_zone_of_country};
+
+/// OCPI version of an input document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcpiVersion {
+    V211,
+    V221,
+}
+
+/// How to price.
+#[derive(Debug, Clone, Default)]
+pub struct PriceOptions {
+    /// Evaluate restrictions in this zone (else the CDR location's `time_zone`, else the country's
+    /// single zone, else UTC with a warning).
+    pub time_zone: Option<Tz>,
+    /// Round the output to 2 decimals (cents) instead of OCPI's 4.
+    pub currency_rounding: bool,
+    /// Force the input version (else detected: 2.1.1 CDRs have `stop_date_time`).
+    pub version: Option<OcpiVersion>,
+}
+
+/// Which volume of a period a line prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Energy,
+    Time,
+    ParkingTime,
+    ReservationTime,
+    Flat,
+    ReservationFlat,
+}
+
+impl Dimension {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Energy => "ENERGY",
+            Dimension::Time => "TIME",
+            Dimension::ParkingTime => "PARKING_TIME",
+            Dimension::ReservationTime => "RESERVATION_TIME",
+            Dimension::Flat => "FLAT",
+            Dimension::ReservationFlat => "RESERVATION_FLAT",
+        }
+    }
+}
+
+/// One priced volume: which tariff element priced which volume at which price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodReport {
+    /// Index of the charging period in the CDR.
+    pub period: usize,
+    pub start_date_time: OcpiDateTime,
+    pub dimension: Dimension,
+    pub tariff_id: String,
+    /// Index of the tariff element in `elements`.
+    pub element: usize,
+    /// Volume in the dimension's unit (kWh, hours; 1 for flat fees), including any step_size extra.
+    pub volume: Decimal,
+    /// Volume added by step_size rounding (already in `volume`).
+    pub step_extra: Decimal,
+    /// Price per unit excluding VAT.
+    pub price: Decimal,
+    pub vat: Option<Decimal>,
+    pub step_size: u64,
+    pub cost: Price,
+}
+
+/// Something the caller should know: a fallback taken, an input oddity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Totals of a priced CDR or running session, in OCPI CDR field names, plus the breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceReport {
+    pub currency: String,
+    pub time_zone: String,
+    pub total_cost: Price,
+    pub total_fixed_cost: Price,
+    pub total_energy: Kwh,
+    pub total_energy_cost: Price,
+    pub total_time: Hours,
+    pub total_time_cost: Price,
+    pub total_parking_time: Hours,
+    pub total_parking_cost: Price,
+    pub total_reservation_cost: Price,
+    pub periods: Vec<PeriodReport>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Price a CDR given as JSON bytes (2.2.1 or 2.1.1), with `tariffs_json` (one Tariff or an array) or,
+/// when None, the CDR's own `tariffs`.
+pub fn price_cdr_json(cdr_json: &[u8], tariffs_json: Option<&[u8]>, options: &PriceOptions) -> Result<PriceReport, Error> {
+    let cdr = parse_cdr(cdr_json, options.version)?;
+    let tariffs = match tariffs_json {
+        Some(bytes) => parse_tariffs(bytes)?,
+        None => Vec::new(),
+    };
+    price_cdr(&cdr, if tariffs_json.is_some() { Some(&tariffs) } else { None }, options)
+}
+
+/// Price a session that is still running: its charging periods so far, up to its `last_updated`
+/// (or `end_date_time` when set). Accepts a 2.2.1 Session (or a CDR-shaped object).
+pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &PriceOptions) -> Result<PriceReport, Error> {
+    #[derive(serde::Deserialize)]
+    struct Session {
+        start_date_time: OcpiDateTime,
+        #[serde(default)]
+        end_date_time: Option<OcpiDateTime>,
+        #[serde(default)]
+        last_updated: Option<OcpiDateTime>,
+        currency: String,
+        #[serde(default)]
+        charging_periods: Vec<ChargingPeriod>,
+    }
+    let session: Session = serde_json::from_slice(session_json).map_err(|e| Error::from_json(&e, "session"))?;
+    let end = session
+        .end_date_time
+        .or(session.last_updated)
+        .ok_or_else(|| Error::invalid("session.last_updated", "a running session needs last_updated (or end_date_time)"))?;
+    let cdr = Cdr {
+        id: None,
+        start_date_time: session.start_date_time,
+        end_date_time: end,
+        currency: session.currency,
+        tariffs: Vec::new(),
+        cdr_location: None,
+        charging_periods: session.charging_periods,
+        total_cost: None,
+        total_fixed_cost: None,
+        total_energy: None,
+        total_energy_cost: None,
+        total_time: None,
+        total_time_cost: None,
+        total_parking_time: None,
+        total_parking_cost: None,
+        total_reservation_cost: None,
+    };
+    let tariffs = parse_tariffs(tariffs_json)?;
+    price_cdr(&cdr, Some(&tariffs), options)
+}
+
+/// Decode a CDR of either version into the 2.2.1 shape.
+pub fn parse_cdr(cdr_json: &[u8], version: Option<OcpiVersion>) -> Result<Cdr, Error> {
+    let version = version.unwrap_or_else(|| {
+        if memmem(cdr_json, b"\"stop_date_time\"") { OcpiVersion::V211 } else { OcpiVersion::V221 }
+    });
+    match version {
+        OcpiVersion::V221 => serde_json::from_slice::<Cdr>(cdr_json).map_err(|e| Error::from_json(&e, "cdr")),
+        OcpiVersion::V211 => serde_json::from_slice::<Cdr211>(cdr_json).map(Cdr::from).map_err(|e| Error::from_json(&e, "cdr")),
+    }
+}
+
+/// Decode one Tariff or a JSON array of Tariffs (2.2.1 or 2.1.1).
+pub fn parse_tariffs(bytes: &[u8]) -> Result<Vec<WireTariff>, Error> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e, "tariffs"))
+    } else {
+        serde_json::from_slice::<WireTariff>(bytes).map(|t| vec![t]).map_err(|e| Error::from_json(&e, "tariff"))
+    }
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn seconds_between(from: OcpiDateTime, to: OcpiDateTime) -> Decimal {
+    let millis = (to.0 - from.0).num_milliseconds();
+    Decimal::new(millis, 3)
+}
+
+const SECONDS_PER_HOUR: Decimal = Decimal::from_parts(3600, 0, 0, false, 0);
+const WH_PER_KWH: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+struct Volumes {
+    energy: Decimal,
+    time: Decimal,
+    parking: Decimal,
+    reservation: Decimal,
+    current: Option<Decimal>,
+    power: Option<Decimal>,
+}
+
+fn volumes(period: &ChargingPeriod) -> Volumes {
+    let mut v = Volumes {
+        energy: Decimal::ZERO,
+        time: Decimal::ZERO,
+        parking: Decimal::ZERO,
+        reservation: Decimal::ZERO,
+        current: None,
+        power: None,
+    };
+    let (mut cur, mut min_cur, mut max_cur, mut pow, mut min_pow, mut max_pow) = (None, None, None, None, None, None);
+    for d in &period.dimensions {
+        match d.dimension {
+            CdrDimensionType::Energy => v.energy += d.volume,
+            CdrDimensionType::Time => v.time += d.volume,
+            CdrDimensionType::ParkingTime => v.parking += d.volume,
+            CdrDimensionType::ReservationTime => v.reservation += d.volume,
+            CdrDimensionType::Current => cur = Some(d.volume),
+            CdrDimensionType::MinCurrent => min_cur = Some(d.volume),
+            CdrDimensionType::MaxCurrent => max_cur = Some(d.volume),
+            CdrDimensionType::Power => pow = Some(d.volume),
+            CdrDimensionType::MinPower => min_pow = Some(d.volume),
+            CdrDimensionType::MaxPower => max_pow = Some(d.volume),
+            _ => {}
+        }
+    }
+    v.current = cur.or(max_cur).or(min_cur);
+    // Without a power dimension, the average power of the period: energy over charging time.
+    v.power = pow.or(max_pow).or(min_pow).or_else(|| {
+        (v.energy > Decimal::ZERO && v.time > Decimal::ZERO).then(|| v.energy.checked_div(v.time)).flatten()
+    });
+    v
+}
+
+/// The zone restrictions are evaluated in, with a warning when it had to fall back.
+fn session_zone(cdr: &Cdr, options: &PriceOptions, warnings: &mut Vec<Warning>) -> Result<Tz, Error> {
+    if let Some(zone) = options.time_zone {
+        return Ok(zone);
+    }
+    let location = cdr.cdr_location.as_ref();
+    if let Some(name) = location.and_then(|l| l.time_zone.as_deref()) {
+        return parse_zone(name);
+    }
+    if let Some(zone) = location.and_then(|l| l.country.as_deref()).and_then(single_zone_of_country) {
+        warnings.push(Warning {
+            code: "time_zone_from_country",
+            message: format!("no time zone given: using {zone}, the only zone of the location's country"),
+        });
+        return Ok(zone);
+    }
+    warnings.push(Warning {
+        code: "time_zone_utc",
+        message: "no time zone given and none derivable from the country: restrictions evaluated in UTC".into(),
+    });
+    Ok(Tz::UTC)
+}
+
+struct Line {
+    period: usize,
+    tariff: usize,
+    element: usize,
+    dimension: Dimension,
+    volume: Decimal,
+    step_extra: Decimal,
+    price: Decimal,
+    vat: Option<Decimal>,
+    step_size: u64,
+}
+
+/// Price a decoded CDR. `tariffs`: explicit tariffs, or None for the CDR's own.
+pub fn price_cdr(cdr: &Cdr, tariffs: Option<&[WireTariff]>, options: &PriceOptions) -> Result<PriceReport, Error> {
+    let mut warnings = Vec::new();
+    let zone = session_zone(cdr, options, &mut warnings)?;
+    let (wire, path) = match tariffs {
+        Some(t) => (t, "tariffs"),
+        None => (cdr.tariffs.as_slice(), "cdr.tariffs"),
+    };
+    let normalized = wire
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Tariff::from_wire(t, &format!("{path}[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for t in &normalized {
+        if !t.currency.eq_ignore_ascii_case(&cdr.currency) {
+            return Err(Error::CurrencyMismatch { cdr: cdr.currency.clone(), tariff: t.currency.clone(), tariff_id: t.id.clone() });
+        }
+    }
+    let start = cdr.start_date_time;
+    let session_tariff = normalized.iter().position(|t| t.is_valid_at(start)).ok_or(Error::NoValidTariff { start: start.0 })?;
+
+    let charged = cdr.charging_periods.iter().any(|p| {
+        p.dimensions.iter().any(|d| {
+            matches!(d.dimension, CdrDimensionType::Energy | CdrDimensionType::Time | CdrDimensionType::ParkingTime)
+                && d.volume > Decimal::ZERO
+        })
+    });
+
+    let mut lines: Vec<Line> = Vec::with_capacity(cdr.charging_periods.len() * 2);
+    let mut energy_so_far = Decimal::ZERO;
+    let mut total_energy = Decimal::ZERO;
+    let mut total_parking = Decimal::ZERO;
+    let mut session_flat = false;
+    let mut reservation_flat = false;
+    for (index, period) in cdr.charging_periods.iter().enumerate() {
+        let v = volumes(period);
+        let tariff_index = period
+            .tariff_id
+            .as_deref()
+            .and_then(|id| normalized.iter().position(|t| t.id.eq_ignore_ascii_case(id)))
+            .unwrap_or(session_tariff);
+        let tariff = &normalized[tariff_index];
+        let reserving = v.reservation > Decimal::ZERO;
+        let moment = Moment {
+            local: zone.from_utc_datetime(&period.start_date_time.0.naive_utc()).naive_local(),
+            energy_so_far,
+            duration_so_far: seconds_between(start, period.start_date_time),
+            current: v.current,
+            power: v.power,
+            reservation: match (reserving, charged) {
+                (false, _) => ReservationState::None,
+                (true, true) => ReservationState::Reserved,
+                (true, false) => ReservationState::Expired,
+            },
+        };
+        let mut push = |dimension: Dimension, wire_dim: TariffDimensionType, volume: Decimal| {
+            if let Some((element, component)) = tariff.active(wire_dim, &moment) {
+                lines.push(Line {
+                    period: index,
+                    tariff: tariff_index,
+                    element,
+                    dimension,
+                    volume,
+                    step_extra: Decimal::ZERO,
+                    price: component.price,
+                    vat: component.vat,
+                    step_size: component.step_size,
+                });
+                true
+            } else {
+                false
+            }
+        };
+        if reserving {
+            push(Dimension::ReservationTime, TariffDimensionType::Time, v.reservation);
+            if !reservation_flat {
+                reservation_flat = push(Dimension::ReservationFlat, TariffDimensionType::Flat, Decimal::ONE);
+            }
+        } else if !session_flat {
+            session_flat = push(Dimension::Flat, TariffDimensionType::Flat, Decimal::ONE);
+        }
+        if v.energy > Decimal::ZERO {
+            push(Dimension::Energy, TariffDimensionType::Energy, v.energy);
+        }
+        if v.time > Decimal::ZERO {
+            push(Dimension::Time, TariffDimensionType::Time, v.time);
+        }
+        if v.parking > Decimal::ZERO {
+            push(Dimension::ParkingTime, TariffDimensionType::ParkingTime, v.parking);
+        }
+        energy_so_far = add(energy_so_far, v.energy, "energy")?;
+        total_energy = energy_so_far;
+        total_parking = add(total_parking, v.parking, "parking time")?;
+    }
+    if cdr.charging_periods.is_empty() {
+        // A session without periods still pays its start fee.
+        let moment = Moment {
+            local: zone.from_utc_datetime(&start.0.naive_utc()).naive_local(),
+            energy_so_far: Decimal::ZERO,
+            duration_so_far: Decimal::ZERO,
+            current: None,
+            power: None,
+            reservation: ReservationState::None,
+        };
+        if let Some((element, c)) = normalized[session_tariff].active(TariffDimensionType::Flat, &moment) {
+            lines.push(Line {
+                period: 0, tariff: session_tariff, element, dimension: Dimension::Flat, volume: Decimal::ONE,
+                step_extra: Decimal::ZERO, price: c.price, vat: c.vat, step_size: c.step_size,
+            });
+        }
+    }
+
+    apply_step(&mut lines, &[Dimension::Energy], WH_PER_KWH)?;
+    apply_time_step(&mut lines)?;
+    apply_step(&mut lines, &[Dimension::ReservationTime], SECONDS_PER_HOUR)?;
+
+    let mut report = PriceReport {
+        currency: cdr.currency.clone(),
+        time_zone: zone.name().to_string(),
+        total_cost: Price::ZERO,
+        total_fixed_cost: Price::ZERO,
+        total_energy: Kwh::new(total_energy),
+        total_energy_cost: Price::ZERO,
+        total_time: Hours::new(div(seconds_between(start, cdr.end_date_time), SECONDS_PER_HOUR, "total_time")?),
+        total_time_cost: Price::ZERO,
+        total_parking_time: Hours::new(total_parking),
+        total_parking_cost: Price::ZERO,
+        total_reservation_cost: Price::ZERO,
+        periods: Vec::with_capacity(lines.len()),
+        warnings,
+    };
+    for line in lines {
+        let excl = mul(line.volume, line.price, "cost")?;
+        let incl = match line.vat {
+            Some(vat) => mul(excl, add(Decimal::ONE, div(vat, HUNDRED, "vat")?, "vat")?, "cost incl. VAT")?,
+            None => excl,
+        };
+        let cost = Price { excl_vat: Money::new(excl), incl_vat: Money::new(incl) };
+        let bucket = match line.dimension {
+            Dimension::Energy => &mut report.total_energy_cost,
+            Dimension::Time => &mut report.total_time_cost,
+            Dimension::ParkingTime => &mut report.total_parking_cost,
+            Dimension::ReservationTime | Dimension::ReservationFlat => &mut report.total_reservation_cost,
+            Dimension::Flat => &mut report.total_fixed_cost,
+        };
+        *bucket = bucket.checked_add(cost)?;
+        report.total_cost = report.total_cost.checked_add(cost)?;
+        let cdr_period = cdr.charging_periods.get(line.period);
+        report.periods.push(PeriodReport {
+            period: line.period,
+            start_date_time: cdr_period.map_or(start, |p| p.start_date_time),
+            dimension: line.dimension,
+            tariff_id: normalized[line.tariff].id.clone(),
+            element: line.element,
+            volume: line.volume,
+            step_extra: line.step_extra,
+            price: line.price,
+            vat: line.vat,
+            step_size: line.step_size,
+            cost,
+        });
+    }
+    clamp(&mut report, &normalized[session_tariff]);
+    Ok(report)
+}
+
+/// Round the session total of one dimension (group) up to the step of its last priced line; bill the
+/// extra on that line. `unit` converts the step (Wh or s) into the volume unit (kWh or h).
+fn apply_step(lines: &mut [Line], dims: &[Dimension], unit: Decimal) -> Result<(), Error> {
+    let Some(last) = lines.iter().rposition(|l| dims.contains(&l.dimension)) else { return Ok(()) };
+    let dim = lines[last].dimension;
+    round_total(lines, dim, last, unit)
+}
+
+/// TIME and PARKING_TIME share one rounding: only the dimension of the last priced time-based line.
+fn apply_time_step(lines: &mut [Line]) -> Result<(), Error> {
+    let Some(last) = lines.iter().rposition(|l| matches!(l.dimension, Dimension::Time | Dimension::ParkingTime)) else {
+        return Ok(());
+    };
+    let dim = lines[last].dimension;
+    round_total(lines, dim, last, SECONDS_PER_HOUR)
+}
+
+fn round_total(lines: &mut [Line], dim: Dimension, last: usize, unit: Decimal) -> Result<(), Error> {
+    let step_size = lines[last].step_size;
+    if step_size == 0 {
+        return Ok(()); // 0 (e.g. the spec's free-of-charge tariff): no rounding
+    }
+    // Work in the step's own unit (Wh, s): multiplying by 1000 or 3600 is exact, dividing by them is not.
+    let step = Decimal::from(step_size);
+    let total = lines.iter().filter(|l| l.dimension == dim).try_fold(Decimal::ZERO, |acc, l| add(acc, l.volume, "volume"))?;
+    let total_units = mul(total, unit, "step_size")?;
+    let rounded_units = mul(div(total_units, step, "step_size")?.ceil(), step, "step_size")?;
+    let extra = div(rounded_units - total_units, unit, "step_size")?;
+    if extra > Decimal::ZERO {
+        lines[last].volume = add(lines[last].volume, extra, "volume")?;
+        lines[last].step_extra = extra;
+    }
+    Ok(())
+}
+
+/// min_price / max_price clamp `total_cost`, excl and incl independently (tariffs.md section 6).
+fn clamp(report: &mut PriceReport, tariff: &Tariff) {
+    let total = &mut report.total_cost;
+    if let Some(min) = tariff.min_price {
+        if total.excl_vat.0 < min.excl_vat {
+            total.excl_vat = Money::new(min.excl_vat);
+        }
+        if let Some(incl) = min.incl_vat {
+            if total.incl_vat.0 < incl {
+                total.incl_vat = Money::new(incl);
+            }
+        }
+    }
+    if let Some(max) = tariff.max_price {
+        if total.excl_vat.0 > max.excl_vat {
+            total.excl_vat = Money::new(max.excl_vat);
+        }
+        if let Some(incl) = max.incl_vat {
+            if total.incl_vat.0 > incl {
+                total.incl_vat = Money::new(incl);
+            }
+        }
+    }
+}
+
+impl PriceReport {
+    /// A copy rounded once for output: 4 decimals (OCPI) or, with `currency`, 2 decimals.
+    #[must_use]
+    pub fn rounded(&self, currency: bool) -> PriceReport {
+        let dp = if currency { CURRENCY_DECIMALS } else { OUTPUT_DECIMALS };
+        let mut out = self.clone();
+        for price in [
+            &mut out.total_cost,
+            &mut out.total_fixed_cost,
+            &mut out.total_energy_cost,
+            &mut out.total_time_cost,
+            &mut out.total_parking_cost,
+            &mut out.total_reservation_cost,
+        ] {
+            *price = price.round_dp(dp);
+        }
+        out.total_energy = out.total_energy.round_dp(OUTPUT_DECIMALS);
+        out.total_time = out.total_time.round_dp(OUTPUT_DECIMALS);
+        out.total_parking_time = out.total_parking_time.round_dp(OUTPUT_DECIMALS);
+        for p in &mut out.periods {
+            p.cost = p.cost.round_dp(dp);
+        }
+        out
+    }
+
+    /// The report as JSON in OCPI CDR field names (numbers, rounded to 4 decimals), plus `periods`
+    /// (the breakdown) and `warnings`.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let r = self.rounded(false);
+        let mut out = String::with_capacity(512 + r.periods.len() * 200);
+        let price = |p: &Price| format!("{{\"excl_vat\":{},\"incl_vat\":{}}}", p.excl_vat.0.normalize(), p.incl_vat.0.normalize());
+        let _ = write!(
+            out,
+            "{{\"currency\":{},\"time_zone\":{},\"total_cost\":{},\"total_fixed_cost\":{},\"total_energy\":{},\"total_energy_cost\":{},\"total_time\":{},\"total_time_cost\":{},\"total_parking_time\":{},\"total_parking_cost\":{},\"total_reservation_cost\":{},\"periods\":[",
+            json_str(&r.currency),
+            json_str(&r.time_zone),
+            price(&r.total_cost),
+            price(&r.total_fixed_cost),
+            r.total_energy.0.normalize(),
+            price(&r.total_energy_cost),
+            r.total_time.0.normalize(),
+            price(&r.total_time_cost),
+            r.total_parking_time.0.normalize(),
+            price(&r.total_parking_cost),
+            price(&r.total_reservation_cost),
+        );
+        for (i, p) in r.periods.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"period\":{},\"start_date_time\":\"{}\",\"dimension\":\"{}\",\"tariff_id\":{},\"element\":{},\"volume\":{},\"step_extra\":{},\"price\":{},\"vat\":{},\"step_size\":{},\"cost\":{}}}",
+                p.period,
+                p.start_date_time,
+                p.dimension.as_str(),
+                json_str(&p.tariff_id),
+                p.element,
+                p.volume.normalize(),
+                p.step_extra.normalize(),
+                p.price.normalize(),
+                p.vat.map_or_else(|| "null".to_string(), |v| v.normalize().to_string()),
+                p.step_size,
+                price(&p.cost),
+            );
+        }
+        out.push_str("],\"warnings\":[");
+        for (i, w) in r.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"code\":\"{}\",\"message\":{}}}", w.code, json_str(&w.message));
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+fn json_str(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string())
+}

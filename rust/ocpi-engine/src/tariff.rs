@@ -1,0 +1,240 @@
+//! The normalised tariff the pricer works on: restrictions parsed once (times to minutes, dates,
+//! weekday masks), components kept in element order. No serde here.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use rust_decimal::Decimal;
+
+use crate::error::Error;
+use crate::ocpi::v221::tariff::{
+    DayOfWeek, Price, ReservationRestrictionType, Tariff as WireTariff, TariffDimensionType, TariffRestrictions,
+};
+use crate::ocpi::OcpiDateTime;
+
+/// Reservation state of a moment of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationState {
+    /// Not reserving: charging or parking.
+    None,
+    /// A reservation that ended in charging.
+    Reserved,
+    /// A reservation that ran out without charging.
+    Expired,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub dimension: TariffDimensionType,
+    pub price: Decimal,
+    pub vat: Option<Decimal>,
+    pub step_size: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Restrictions {
+    /// Minutes after local midnight.
+    pub start_time: Option<u32>,
+    pub end_time: Option<u32>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub min_kwh: Option<Decimal>,
+    pub max_kwh: Option<Decimal>,
+    pub min_current: Option<Decimal>,
+    pub max_current: Option<Decimal>,
+    pub min_power: Option<Decimal>,
+    pub max_power: Option<Decimal>,
+    /// Seconds.
+    pub min_duration: Option<Decimal>,
+    pub max_duration: Option<Decimal>,
+    /// Bit `n` set = weekday `n` (Monday = 0) allowed; 0 = no weekday restriction.
+    pub days: u8,
+    pub reservation: Option<ReservationRestrictionType>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element {
+    pub components: Vec<Component>,
+    pub restrictions: Restrictions,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tariff {
+    pub id: String,
+    pub currency: String,
+    pub min_price: Option<Price>,
+    pub max_price: Option<Price>,
+    pub start_date_time: Option<OcpiDateTime>,
+    pub end_date_time: Option<OcpiDateTime>,
+    pub elements: Vec<Element>,
+}
+
+/// What the session looks like at the start of a charging period.
+#[derive(Debug, Clone, Copy)]
+pub struct Moment {
+    pub local: NaiveDateTime,
+    /// kWh charged before this moment.
+    pub energy_so_far: Decimal,
+    /// Seconds since the session started.
+    pub duration_so_far: Decimal,
+    pub current: Option<Decimal>,
+    pub power: Option<Decimal>,
+    pub reservation: ReservationState,
+}
+
+fn parse_time(value: &str, field: &str) -> Result<u32, Error> {
+    let bytes = value.as_bytes();
+    let ok = bytes.len() == 5 && bytes[2] == b':' && bytes.iter().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
+    if ok {
+        let hours = u32::from(bytes[0] - b'0') * 10 + u32::from(bytes[1] - b'0');
+        let minutes = u32::from(bytes[3] - b'0') * 10 + u32::from(bytes[4] - b'0');
+        if hours < 24 && minutes < 60 {
+            return Ok(hours * 60 + minutes);
+        }
+    }
+    Err(Error::invalid(field, format!("{value:?} is not a time of day HH:MM (00:00 to 23:59)")))
+}
+
+fn parse_date(value: &str, field: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, format!("{value:?} is not a date YYYY-MM-DD")))
+}
+
+fn day_bit(day: DayOfWeek) -> u8 {
+    1 << match day {
+        DayOfWeek::Monday => 0,
+        DayOfWeek::Tuesday => 1,
+        DayOfWeek::Wednesday => 2,
+        DayOfWeek::Thursday => 3,
+        DayOfWeek::Friday => 4,
+        DayOfWeek::Saturday => 5,
+        DayOfWeek::Sunday => 6,
+    }
+}
+
+fn restrictions(r: &TariffRestrictions, path: &str) -> Result<Restrictions, Error> {
+    let field = |name: &str| format!("{path}.restrictions.{name}");
+    Ok(Restrictions {
+        start_time: r.start_time.as_deref().map(|v| parse_time(v, &field("start_time"))).transpose()?,
+        end_time: r.end_time.as_deref().map(|v| parse_time(v, &field("end_time"))).transpose()?,
+        start_date: r.start_date.as_deref().map(|v| parse_date(v, &field("start_date"))).transpose()?,
+        end_date: r.end_date.as_deref().map(|v| parse_date(v, &field("end_date"))).transpose()?,
+        min_kwh: r.min_kwh,
+        max_kwh: r.max_kwh,
+        min_current: r.min_current,
+        max_current: r.max_current,
+        min_power: r.min_power,
+        max_power: r.max_power,
+        min_duration: r.min_duration,
+        max_duration: r.max_duration,
+        days: r.day_of_week.as_deref().unwrap_or_default().iter().fold(0, |mask, d| mask | day_bit(*d)),
+        reservation: r.reservation,
+    })
+}
+
+impl Tariff {
+    /// Normalise a wire tariff; `path` names it in errors (e.g. `tariffs[0]`).
+    pub fn from_wire(tariff: &WireTariff, path: &str) -> Result<Self, Error> {
+        let mut elements = Vec::with_capacity(tariff.elements.len());
+        for (index, element) in tariff.elements.iter().enumerate() {
+            let element_path = format!("{path}.elements[{index}]");
+            let components = element
+                .price_components
+                .iter()
+                .map(|c| Component { dimension: c.dimension, price: c.price, vat: c.vat, step_size: c.step_size })
+                .collect();
+            let restrictions = match &element.restrictions {
+                Some(r) => restrictions(r, &element_path)?,
+                None => Restrictions::default(),
+            };
+            elements.push(Element { components, restrictions });
+        }
+        Ok(Self {
+            id: tariff.id.clone(),
+            currency: tariff.currency.clone(),
+            min_price: tariff.min_price,
+            max_price: tariff.max_price,
+            start_date_time: tariff.start_date_time,
+            end_date_time: tariff.end_date_time,
+            elements,
+        })
+    }
+
+    /// Valid at `at`: `start_date_time <= at < end_date_time` where set.
+    #[must_use]
+    pub fn is_valid_at(&self, at: OcpiDateTime) -> bool {
+        self.start_date_time.is_none_or(|s| s <= at) && self.end_date_time.is_none_or(|e| at < e)
+    }
+
+    /// The component of `dimension` active at `moment`: the first element (in order) that has one and whose
+    /// restrictions all hold. During an expired reservation, RESERVATION_EXPIRES elements win for TIME.
+    #[must_use]
+    pub fn active(&self, dimension: TariffDimensionType, moment: &Moment) -> Option<(usize, &Component)> {
+        if moment.reservation == ReservationState::Expired && dimension == TariffDimensionType::Time {
+            let expired = self.elements.iter().enumerate().find_map(|(i, e)| {
+                (e.restrictions.reservation == Some(ReservationRestrictionType::ReservationExpires)
+                    && e.restrictions.matches(moment))
+                .then(|| e.components.iter().find(|c| c.dimension == dimension).map(|c| (i, c)))
+                .flatten()
+            });
+            if expired.is_some() {
+                return expired;
+            }
+        }
+        self.elements.iter().enumerate().find_map(|(i, e)| {
+            let component = e.components.iter().find(|c| c.dimension == dimension)?;
+            e.restrictions.matches(moment).then_some((i, component))
+        })
+    }
+}
+
+impl Restrictions {
+    /// All set restrictions hold at `moment` (tariffs.md section 3.4). Unknown current/power never match a
+    /// restriction on them.
+    #[must_use]
+    pub fn matches(&self, m: &Moment) -> bool {
+        let reservation_ok = match (self.reservation, m.reservation) {
+            (None, ReservationState::None) => true,
+            (None, _) | (Some(_), ReservationState::None) => false,
+            (Some(ReservationRestrictionType::Reservation), _) => true,
+            (Some(ReservationRestrictionType::ReservationExpires), state) => state == ReservationState::Expired,
+        };
+        if !reservation_ok {
+            return false;
+        }
+        let minute = m.local.hour() * 60 + m.local.minute();
+        let time_ok = match (self.start_time, self.end_time) {
+            (None, None) => true,
+            (Some(start), None) => minute >= start,
+            (None, Some(end)) => minute < end,
+            (Some(start), Some(end)) if start < end => start <= minute && minute < end,
+            (Some(start), Some(end)) if start > end => minute >= start || minute < end,
+            _ => false,
+        };
+        if !time_ok {
+            return false;
+        }
+        let date = m.local.date();
+        if self.start_date.is_some_and(|d| date < d) || self.end_date.is_some_and(|d| date >= d) {
+            return false;
+        }
+        if self.days != 0 && self.days & (1 << weekday_index(m.local.weekday())) == 0 {
+            return false;
+        }
+        if self.min_kwh.is_some_and(|v| m.energy_so_far < v) || self.max_kwh.is_some_and(|v| m.energy_so_far >= v) {
+            return false;
+        }
+        if self.min_duration.is_some_and(|v| m.duration_so_far < v)
+            || self.max_duration.is_some_and(|v| m.duration_so_far >= v)
+        {
+            return false;
+        }
+        let bound = |min: Option<Decimal>, max: Option<Decimal>, value: Option<Decimal>| match (min, max) {
+            (None, None) => true,
+            _ => value.is_some_and(|v| min.is_none_or(|lo| v >= lo) && max.is_none_or(|hi| v < hi)),
+        };
+        bound(self.min_current, self.max_current, m.current) && bound(self.min_power, self.max_power, m.power)
+    }
+}
+
+fn weekday_index(day: Weekday) -> u8 {
+    u8::try_from(day.num_days_from_monday()).unwrap_or(0)
+}
