@@ -1,8 +1,22 @@
-"""Domain errors. Each carries the HTTP status and OCPI status_code it is answered with (transport.md section 5)."""
+"""Errors. The tariff engine's (`EngineError` and subclasses, raised by the Rust core) and the OCPI domain
+errors, each carrying the HTTP status and OCPI status_code it is answered with (transport.md section 5)."""
 
 from __future__ import annotations
 
+from ocpi_engine._core import (
+    CurrencyMismatchError,
+    EngineError,
+    InvalidInputError,
+    NoValidTariffError,
+    UnknownTimeZoneError,
+)
+
 __all__ = [
+    "EngineError",
+    "InvalidInputError",
+    "NoValidTariffError",
+    "UnknownTimeZoneError",
+    "CurrencyMismatchError",
     "OcpiError",
     "InvalidParametersError",
     "NotEnoughInformationError",

@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "ocpi_engine.cli.serve",
     "ocpi_engine.cli.partners",
     "ocpi_engine.cli.importing",
+    "ocpi_engine.cli.pricing",
 ]
 """Modules exposing `COMMANDS` (a list of click commands/groups), one line each."""
 

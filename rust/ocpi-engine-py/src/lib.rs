@@ -1,9 +1,21 @@
 //! PyO3 bindings: `ocpi_engine._core`. Only the module wiring lives here.
 
+mod convert;
+mod errors;
+mod pricing;
+mod reprice;
+
 use pyo3::prelude::*;
 
 #[pymodule]
 mod _core {
+    #[pymodule_export]
+    use crate::errors::{CurrencyMismatchError, EngineError, InvalidInputError, NoValidTariffError, UnknownTimeZoneError};
+    #[pymodule_export]
+    use crate::pricing::{price_cdr, price_session, PyPrice, PyPriceReport};
+    #[pymodule_export]
+    use crate::reprice::PyRepricer;
+
     use pyo3::prelude::*;
 
     #[pymodule_init]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod money;
 pub mod ocpi;
 pub mod pricing;
+pub mod reprice;
 pub mod tariff;
 pub mod timezone;
 

@@ -277,20 +277,28 @@ struct Line {
     step_size: u64,
 }
 
+/// Normalise wire tariffs once (e.g. for a batch); `path` names them in errors.
+pub fn normalize_tariffs(wire: &[WireTariff], path: &str) -> Result<Vec<Tariff>, Error> {
+    wire.iter().enumerate().map(|(i, t)| Tariff::from_wire(t, &format!("{path}[{i}]"))).collect()
+}
+
 /// Price a decoded CDR. `tariffs`: explicit tariffs, or None for the CDR's own.
 pub fn price_cdr(cdr: &Cdr, tariffs: Option<&[WireTariff]>, options: &PriceOptions) -> Result<PriceReport, Error> {
+    let normalized = match tariffs {
+        Some(t) => normalize_tariffs(t, "tariffs")?,
+        None => normalize_tariffs(&cdr.tariffs, "cdr.tariffs")?,
+    };
+    price_normalized(cdr, &normalized, options)
+}
+
+/// Price a decoded CDR with already normalised tariffs.
+pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions) -> Result<PriceReport, Error> {
     let mut warnings = Vec::new();
     let zone = session_zone(cdr, options, &mut warnings)?;
-    let (wire, path) = match tariffs {
-        Some(t) => (t, "tariffs"),
-        None => (cdr.tariffs.as_slice(), "cdr.tariffs"),
-    };
-    let normalized = wire
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Tariff::from_wire(t, &format!("{path}[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    for t in &normalized {
+    if normalized.is_empty() {
+        return Err(Error::NoValidTariff { start: cdr.start_date_time.0 });
+    }
+    for t in normalized {
         if !t.currency.eq_ignore_ascii_case(&cdr.currency) {
             return Err(Error::CurrencyMismatch { cdr: cdr.currency.clone(), tariff: t.currency.clone(), tariff_id: t.id.clone() });
         }

@@ -1,0 +1,199 @@
+//! Batch repricing from Python: `Repricer.price_chunk` (JSON Lines bytes in, one JSON result per line out)
+//! and `Repricer.reprice_file` (streams a file to a file in bounded chunks, with progress and a
+//! discrepancy report). Work runs on a dedicated rayon pool with the interpreter released.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use ocpi_engine::pricing::PriceOptions;
+use ocpi_engine::reprice::{split_lines, RecordResult, Repricer};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rust_decimal::Decimal;
+
+use crate::convert::{json_bytes, zone};
+use crate::errors::PyEngineError;
+
+const CHUNK_BYTES: usize = 4 << 20;
+
+#[pyclass(frozen, name = "Repricer", module = "ocpi_engine._core")]
+pub struct PyRepricer {
+    inner: Repricer,
+    pool: rayon::ThreadPool,
+}
+
+fn os_error(what: &str, path: &std::path::Path, err: &std::io::Error) -> PyErr {
+    PyOSError::new_err(format!("{what} {}: {err}", path.display()))
+}
+
+#[pymethods]
+impl PyRepricer {
+    /// `tariffs`: JSON bytes/str of one Tariff or an array used for every CDR (None: each CDR's own).
+    /// `tolerance`: stated totals differing by more than this (default 0.005) are discrepancies.
+    #[new]
+    #[pyo3(signature = (tariffs=None, *, time_zone=None, currency_rounding=false, tolerance=None, workers=None, breakdown=false))]
+    fn new(
+        tariffs: Option<&Bound<'_, PyAny>>,
+        time_zone: Option<&str>,
+        currency_rounding: bool,
+        tolerance: Option<&str>,
+        workers: Option<usize>,
+        breakdown: bool,
+    ) -> PyResult<Self> {
+        let tariffs = tariffs.map(|t| json_bytes(t, "tariffs")).transpose()?;
+        let tolerance = Decimal::from_str(tolerance.unwrap_or("0.005"))
+            .map_err(|_| PyValueError::new_err("tolerance must be a decimal number such as 0.01"))?;
+        let options = PriceOptions { time_zone: zone(time_zone)?, currency_rounding, version: None };
+        let inner = Repricer::new(tariffs.as_deref(), options, tolerance, breakdown).map_err(PyEngineError)?;
+        let threads = workers.unwrap_or(0);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("ocpi-reprice-{i}"))
+            .build()
+            .map_err(|e| PyValueError::new_err(format!("cannot start {threads} workers: {e}")))?;
+        Ok(Self { inner, pool })
+    }
+
+    /// Number of worker threads.
+    #[getter]
+    fn workers(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Price every non-empty line of `data` (JSON Lines) in parallel; one JSON string per line, in order.
+    /// `first_line` numbers the first line (1-based) in the results.
+    #[pyo3(signature = (data, first_line=1))]
+    fn price_chunk(&self, py: Python<'_>, data: &[u8], first_line: u64) -> Vec<String> {
+        let results = py.detach(|| {
+            let lines = split_lines(data);
+            self.pool.install(|| self.inner.price_lines(first_line, &lines))
+        });
+        results.into_iter().map(|r| r.json).collect()
+    }
+
+    /// Reprice `input` (JSON Lines) into `output` (one JSON result per line, same order), streaming in
+    /// bounded chunks. `discrepancies`: optional CSV of every stated total that differs. `progress` is called
+    /// as `progress(records_done, bytes_done, bytes_total)` after each chunk. Returns a summary dict.
+    #[pyo3(signature = (input, output, *, discrepancies=None, progress=None))]
+    fn reprice_file<'py>(
+        &self,
+        py: Python<'py>,
+        input: PathBuf,
+        output: PathBuf,
+        discrepancies: Option<PathBuf>,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mut reader = File::open(&input).map_err(|e| os_error("cannot read", &input, &e))?;
+        let total_bytes = reader.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut writer = BufWriter::with_capacity(1 << 20, File::create(&output).map_err(|e| os_error("cannot write", &output, &e))?);
+        let mut report = match &discrepancies {
+            Some(path) => {
+                let mut w = BufWriter::new(File::create(path).map_err(|e| os_error("cannot write", path, &e))?);
+                writeln!(w, "line,id,field,stated,computed,difference").map_err(|e| os_error("cannot write", path, &e))?;
+                Some((path.clone(), w))
+            }
+            None => None,
+        };
+        let mut stats = Stats::default();
+        let mut carry: Vec<u8> = Vec::new();
+        let mut buffer = vec![0u8; CHUNK_BYTES];
+        let mut bytes_done: u64 = 0;
+        let mut next_line: u64 = 1;
+        loop {
+            let read = reader.read(&mut buffer).map_err(|e| os_error("cannot read", &input, &e))?;
+            bytes_done += read as u64;
+            let at_end = read == 0;
+            carry.extend_from_slice(&buffer[..read]);
+            let cut = if at_end { carry.len() } else { carry.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+            if cut == 0 && !at_end {
+                continue;
+            }
+            let chunk: Vec<u8> = carry.drain(..cut).collect();
+            // Count raw lines (including blank ones) so line numbers match the input file.
+            let results: Vec<RecordResult> = py.detach(|| {
+                let numbered: Vec<(u64, &[u8])> = chunk
+                    .split(|b| *b == b'\n')
+                    .enumerate()
+                    .map(|(i, l)| (next_line + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
+                    .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
+                    .collect();
+                self.pool.install(|| {
+                    use rayon::prelude::*;
+                    numbered.par_iter().map(|(n, l)| self.inner.price_line(*n, l)).collect()
+                })
+            });
+            next_line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+            for r in &results {
+                writer.write_all(r.json.as_bytes()).and_then(|()| writer.write_all(b"\n")).map_err(|e| os_error("cannot write", &output, &e))?;
+                stats.add(r);
+                if let Some((path, w)) = report.as_mut() {
+                    for d in &r.discrepancies {
+                        writeln!(w, "{},{},{},{},{},{}", r.line, csv(r.id.as_deref()), d.field, d.stated, d.computed, d.difference())
+                            .map_err(|e| os_error("cannot write", path, &e))?;
+                    }
+                }
+            }
+            if let (Some(callback), false) = (&progress, results.is_empty()) {
+                callback.call1((stats.records, bytes_done, total_bytes))?;
+            }
+            py.check_signals()?;
+            if at_end {
+                break;
+            }
+        }
+        writer.flush().map_err(|e| os_error("cannot write", &output, &e))?;
+        if let Some((path, mut w)) = report {
+            w.flush().map_err(|e| os_error("cannot write", &path, &e))?;
+        }
+        let summary = PyDict::new(py);
+        summary.set_item("records", stats.records)?;
+        summary.set_item("priced", stats.priced)?;
+        summary.set_item("errors", stats.errors)?;
+        summary.set_item("with_discrepancies", stats.with_discrepancies)?;
+        summary.set_item("max_abs_difference", stats.max_abs_difference)?;
+        summary.set_item("total_cost_difference_excl_vat", stats.total_cost_difference)?;
+        Ok(summary)
+    }
+}
+
+fn csv(value: Option<&str>) -> String {
+    match value {
+        Some(v) if v.contains([',', '"', '\n']) => format!("\"{}\"", v.replace('"', "\"\"")),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    records: u64,
+    priced: u64,
+    errors: u64,
+    with_discrepancies: u64,
+    max_abs_difference: Decimal,
+    total_cost_difference: Decimal,
+}
+
+impl Stats {
+    fn add(&mut self, r: &RecordResult) {
+        self.records += 1;
+        if r.error.is_some() {
+            self.errors += 1;
+            return;
+        }
+        self.priced += 1;
+        if !r.discrepancies.is_empty() {
+            self.with_discrepancies += 1;
+        }
+        for d in &r.discrepancies {
+            let diff = d.difference();
+            self.max_abs_difference = self.max_abs_difference.max(diff.abs());
+            if d.field == "total_cost.excl_vat" {
+                self.total_cost_difference += diff;
+            }
+        }
+    }
+}

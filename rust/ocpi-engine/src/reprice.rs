@@ -1,0 +1,173 @@
+//! Batch repricing: many CDRs (JSON Lines) priced in parallel (rayon), each record independent:
+//! a bad record yields a per-record error, never a failed batch. Results keep input order. Also the
+//! reconciliation: which totals stated in a CDR differ from the computed ones, and by how much.
+//! No I/O here: callers feed chunks of lines and write the returned JSON.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::Error;
+use crate::money::{Price, ROUNDING};
+use crate::ocpi::v221::cdr::Cdr;
+use crate::ocpi::v221::tariff::Price as WirePrice;
+use crate::pricing::{normalize_tariffs, parse_cdr, parse_tariffs, price_normalized, PriceOptions, PriceReport};
+use crate::tariff::Tariff;
+
+/// One stated total that differs from the computed one by more than the tolerance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discrepancy {
+    pub field: &'static str,
+    pub stated: Decimal,
+    pub computed: Decimal,
+}
+
+impl Discrepancy {
+    #[must_use]
+    pub fn difference(&self) -> Decimal {
+        self.computed - self.stated
+    }
+}
+
+/// The outcome of one input line.
+#[derive(Debug, Clone)]
+pub struct RecordResult {
+    /// 1-based line number in the input.
+    pub line: u64,
+    pub id: Option<String>,
+    /// One JSON object (no newline): the totals, or `{"line":..,"error":..}`.
+    pub json: String,
+    pub discrepancies: Vec<Discrepancy>,
+    pub error: Option<String>,
+}
+
+/// Prices CDR lines with fixed tariffs (or each CDR's own) and options.
+pub struct Repricer {
+    tariffs: Option<Vec<Tariff>>,
+    options: PriceOptions,
+    tolerance: Decimal,
+    breakdown: bool,
+}
+
+impl Repricer {
+    /// `tariffs_json`: one Tariff or an array, used for every CDR; None: each CDR's own `tariffs`.
+    /// `tolerance`: a stated total differing by more than this is a discrepancy.
+    pub fn new(tariffs_json: Option<&[u8]>, options: PriceOptions, tolerance: Decimal, breakdown: bool) -> Result<Self, Error> {
+        let tariffs = match tariffs_json {
+            Some(bytes) => Some(normalize_tariffs(&parse_tariffs(bytes)?, "tariffs")?),
+            None => None,
+        };
+        Ok(Self { tariffs, options, tolerance, breakdown })
+    }
+
+    fn price(&self, line: &[u8]) -> Result<(Cdr, PriceReport), Error> {
+        let cdr = parse_cdr(line, self.options.version)?;
+        let report = match &self.tariffs {
+            Some(t) => price_normalized(&cdr, t, &self.options)?,
+            None => price_normalized(&cdr, &normalize_tariffs(&cdr.tariffs, "cdr.tariffs")?, &self.options)?,
+        };
+        Ok((cdr, report))
+    }
+
+    /// Price one line (1-based `line` number for the output).
+    #[must_use]
+    pub fn price_line(&self, line: u64, bytes: &[u8]) -> RecordResult {
+        match self.price(bytes) {
+            Ok((cdr, report)) => {
+                let rounded = report.rounded(self.options.currency_rounding);
+                let discrepancies = reconcile(&cdr, &rounded, self.tolerance);
+                let mut json = String::with_capacity(400);
+                let _ = write!(json, "{{\"line\":{line},\"id\":{},", json_opt(cdr.id.as_deref()));
+                let full = report.to_json();
+                let body = if self.breakdown { full } else { strip_breakdown(&full) };
+                json.push_str(&body[1..body.len() - 1]);
+                json.push_str(",\"discrepancies\":[");
+                for (i, d) in discrepancies.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    let _ = write!(
+                        json,
+                        "{{\"field\":\"{}\",\"stated\":{},\"computed\":{},\"difference\":{}}}",
+                        d.field,
+                        d.stated.normalize(),
+                        d.computed.normalize(),
+                        d.difference().normalize()
+                    );
+                }
+                json.push_str("]}");
+                RecordResult { line, id: cdr.id, json, discrepancies, error: None }
+            }
+            Err(err) => {
+                let message = err.to_string();
+                let json = format!("{{\"line\":{line},\"error\":{}}}", json_opt(Some(&message)));
+                RecordResult { line, id: None, json, discrepancies: Vec::new(), error: Some(message) }
+            }
+        }
+    }
+
+    /// Price many lines in parallel on the current rayon pool; `first_line` numbers the first.
+    #[must_use]
+    pub fn price_lines(&self, first_line: u64, lines: &[&[u8]]) -> Vec<RecordResult> {
+        lines
+            .par_iter()
+            .enumerate()
+            .map(|(i, bytes)| self.price_line(first_line + i as u64, bytes))
+            .collect()
+    }
+}
+
+/// Split a buffer into its non-empty lines (`\n` or `\r\n`).
+#[must_use]
+pub fn split_lines(buffer: &[u8]) -> Vec<&[u8]> {
+    buffer
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+        .collect()
+}
+
+fn strip_breakdown(full: &str) -> String {
+    // `to_json` writes `,"periods":[...],"warnings":[...]}` last; keep the warnings, drop the periods.
+    match (full.find(",\"periods\":["), full.rfind(",\"warnings\":[")) {
+        (Some(p), Some(w)) if p < w => format!("{}{}", &full[..p], &full[w..]),
+        _ => full.to_string(),
+    }
+}
+
+fn json_opt(value: Option<&str>) -> String {
+    value.map_or_else(|| "null".to_string(), |v| serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
+}
+
+/// Stated totals of the CDR that differ from the computed (rounded) ones by more than `tolerance`.
+#[must_use]
+pub fn reconcile(cdr: &Cdr, report: &PriceReport, tolerance: Decimal) -> Vec<Discrepancy> {
+    let mut out = Vec::new();
+    let mut check = |field: &'static str, stated: Option<Decimal>, computed: Decimal| {
+        if let Some(stated) = stated {
+            let stated_r = stated.round_dp_with_strategy(4, ROUNDING);
+            if (computed - stated_r).abs() > tolerance {
+                out.push(Discrepancy { field, stated, computed });
+            }
+        }
+    };
+    let mut price = |excl: &'static str, incl: &'static str, stated: Option<WirePrice>, computed: Price| {
+        if let Some(p) = stated {
+            check(excl, Some(p.excl_vat), computed.excl_vat.as_decimal());
+            check(incl, p.incl_vat, computed.incl_vat.as_decimal());
+        }
+    };
+    price("total_cost.excl_vat", "total_cost.incl_vat", cdr.total_cost, report.total_cost);
+    price("total_energy_cost.excl_vat", "total_energy_cost.incl_vat", cdr.total_energy_cost, report.total_energy_cost);
+    price("total_time_cost.excl_vat", "total_time_cost.incl_vat", cdr.total_time_cost, report.total_time_cost);
+    price("total_parking_cost.excl_vat", "total_parking_cost.incl_vat", cdr.total_parking_cost, report.total_parking_cost);
+    price("total_fixed_cost.excl_vat", "total_fixed_cost.incl_vat", cdr.total_fixed_cost, report.total_fixed_cost);
+    price(
+        "total_reservation_cost.excl_vat",
+        "total_reservation_cost.incl_vat",
+        cdr.total_reservation_cost,
+        report.total_reservation_cost,
+    );
+    out
+}
