@@ -88,22 +88,48 @@ impl PyRepricer {
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut reader = File::open(&input).map_err(|e| os_error("cannot read", &input, &e))?;
         let total_bytes = reader.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut writer = BufWriter::with_capacity(1 << 20, File::create(&output).map_err(|e| os_error("cannot write", &output, &e))?);
-        let mut report = match &discrepancies {
-            Some(path) => {
-                let mut w = BufWriter::new(File::create(path).map_err(|e| os_error("cannot write", path, &e))?);
-                writeln!(w, "line,id,field,stated,computed,difference").map_err(|e| os_error("cannot write", path, &e))?;
-                Some((path.clone(), w))
-            }
+        let out_file = File::create(&output).map_err(|e| os_error("cannot write", &output, &e))?;
+        let csv_file = match &discrepancies {
+            Some(path) => Some(File::create(path).map_err(|e| os_error("cannot write", path, &e))?),
             None => None,
         };
+        // Writing runs on its own thread, one chunk behind the pricing (bounded channel: memory stays bounded).
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RecordResult>>(2);
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            let mut out = BufWriter::with_capacity(1 << 20, out_file);
+            let mut csv = csv_file.map(|f| BufWriter::with_capacity(1 << 20, f));
+            if let Some(w) = csv.as_mut() {
+                w.write_all(b"line,id,field,stated,computed,difference\n")?;
+            }
+            for results in receiver {
+                for r in &results {
+                    out.write_all(r.json.as_bytes())?;
+                    out.write_all(b"\n")?;
+                    if let Some(w) = csv.as_mut() {
+                        w.write_all(r.csv.as_bytes())?;
+                    }
+                }
+            }
+            out.flush()?;
+            if let Some(w) = csv.as_mut() {
+                w.flush()?;
+            }
+            Ok(())
+        });
         let mut stats = Stats::default();
         let mut carry: Vec<u8> = Vec::new();
         let mut buffer = vec![0u8; CHUNK_BYTES];
         let mut bytes_done: u64 = 0;
         let mut next_line: u64 = 1;
+        let mut failure: Option<PyErr> = None;
         loop {
-            let read = reader.read(&mut buffer).map_err(|e| os_error("cannot read", &input, &e))?;
+            let read = match reader.read(&mut buffer) {
+                Ok(n) => n,
+                Err(e) => {
+                    failure = Some(os_error("cannot read", &input, &e));
+                    break;
+                }
+            };
             bytes_done += read as u64;
             let at_end = read == 0;
             carry.extend_from_slice(&buffer[..read]);
@@ -112,7 +138,7 @@ impl PyRepricer {
                 continue;
             }
             let chunk: Vec<u8> = carry.drain(..cut).collect();
-            // Count raw lines (including blank ones) so line numbers match the input file.
+            // Count raw lines (blank ones too) so line numbers match the input file.
             let results: Vec<RecordResult> = py.detach(|| {
                 let numbered: Vec<(u64, &[u8])> = chunk
                     .split(|b| *b == b'\n')
@@ -127,26 +153,35 @@ impl PyRepricer {
             });
             next_line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
             for r in &results {
-                writer.write_all(r.json.as_bytes()).and_then(|()| writer.write_all(b"\n")).map_err(|e| os_error("cannot write", &output, &e))?;
                 stats.add(r);
-                if let Some((path, w)) = report.as_mut() {
-                    for d in &r.discrepancies {
-                        writeln!(w, "{},{},{},{},{},{}", r.line, csv(r.id.as_deref()), d.field, d.stated, d.computed, d.difference())
-                            .map_err(|e| os_error("cannot write", path, &e))?;
-                    }
+            }
+            let empty = results.is_empty();
+            if sender.send(results).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+            if let (Some(callback), false) = (&progress, empty) {
+                if let Err(e) = callback.call1((stats.records, bytes_done, total_bytes)) {
+                    failure = Some(e);
+                    break;
                 }
             }
-            if let (Some(callback), false) = (&progress, results.is_empty()) {
-                callback.call1((stats.records, bytes_done, total_bytes))?;
+            if let Err(e) = py.check_signals() {
+                failure = Some(e);
+                break;
             }
-            py.check_signals()?;
             if at_end {
                 break;
             }
         }
-        writer.flush().map_err(|e| os_error("cannot write", &output, &e))?;
-        if let Some((path, mut w)) = report {
-            w.flush().map_err(|e| os_error("cannot write", &path, &e))?;
+        drop(sender);
+        let written = py.detach(|| writer.join());
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(os_error("cannot write", &output, &e)),
+            Err(_) => return Err(PyOSError::new_err(format!("the writer of {} stopped unexpectedly", output.display()))),
+        }
+        if let Some(e) = failure {
+            return Err(e);
         }
         let summary = PyDict::new(py);
         summary.set_item("records", stats.records)?;
@@ -156,14 +191,6 @@ impl PyRepricer {
         summary.set_item("max_abs_difference", stats.max_abs_difference)?;
         summary.set_item("total_cost_difference_excl_vat", stats.total_cost_difference)?;
         Ok(summary)
-    }
-}
-
-fn csv(value: Option<&str>) -> String {
-    match value {
-        Some(v) if v.contains([',', '"', '\n']) => format!("\"{}\"", v.replace('"', "\"\"")),
-        Some(v) => v.to_string(),
-        None => String::new(),
     }
 }
 

@@ -198,7 +198,6 @@ fn seconds_between(from: OcpiDateTime, to: OcpiDateTime) -> Decimal {
 
 const SECONDS_PER_HOUR: Decimal = Decimal::from_parts(3600, 0, 0, false, 0);
 const WH_PER_KWH: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
-const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
 struct Volumes {
     energy: Decimal,
@@ -274,12 +273,13 @@ struct Line {
     step_extra: Decimal,
     price: Decimal,
     vat: Option<Decimal>,
+    vat_factor: Option<Decimal>,
     step_size: u64,
 }
 
 /// Normalise wire tariffs once (e.g. for a batch); `path` names them in errors.
 pub fn normalize_tariffs(wire: &[WireTariff], path: &str) -> Result<Vec<Tariff>, Error> {
-    wire.iter().enumerate().map(|(i, t)| Tariff::from_wire(t, &format!("{path}[{i}]"))).collect()
+    wire.iter().enumerate().map(|(i, t)| Tariff::from_wire(t, &|| format!("{path}[{i}]"))).collect()
 }
 
 /// Price a decoded CDR. `tariffs`: explicit tariffs, or None for the CDR's own.
@@ -351,6 +351,7 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
                     step_extra: Decimal::ZERO,
                     price: component.price,
                     vat: component.vat,
+                    vat_factor: component.vat_factor,
                     step_size: component.step_size,
                 });
                 true
@@ -392,7 +393,7 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
         if let Some((element, c)) = normalized[session_tariff].active(TariffDimensionType::Flat, &moment) {
             lines.push(Line {
                 period: 0, tariff: session_tariff, element, dimension: Dimension::Flat, volume: Decimal::ONE,
-                step_extra: Decimal::ZERO, price: c.price, vat: c.vat, step_size: c.step_size,
+                step_extra: Decimal::ZERO, price: c.price, vat: c.vat, vat_factor: c.vat_factor, step_size: c.step_size,
             });
         }
     }
@@ -418,8 +419,8 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
     };
     for line in lines {
         let excl = mul(line.volume, line.price, "cost")?;
-        let incl = match line.vat {
-            Some(vat) => mul(excl, add(Decimal::ONE, div(vat, HUNDRED, "vat")?, "vat")?, "cost incl. VAT")?,
+        let incl = match line.vat_factor {
+            Some(factor) => mul(excl, factor, "cost incl. VAT")?,
             None => excl,
         };
         let cost = Price { excl_vat: Money::new(excl), incl_vat: Money::new(incl) };
@@ -540,53 +541,131 @@ impl PriceReport {
     /// (the breakdown) and `warnings`.
     #[must_use]
     pub fn to_json(&self) -> String {
-        let r = self.rounded(false);
-        let mut out = String::with_capacity(512 + r.periods.len() * 200);
-        let price = |p: &Price| format!("{{\"excl_vat\":{},\"incl_vat\":{}}}", p.excl_vat.0.normalize(), p.incl_vat.0.normalize());
-        let _ = write!(
-            out,
-            "{{\"currency\":{},\"time_zone\":{},\"total_cost\":{},\"total_fixed_cost\":{},\"total_energy\":{},\"total_energy_cost\":{},\"total_time\":{},\"total_time_cost\":{},\"total_parking_time\":{},\"total_parking_cost\":{},\"total_reservation_cost\":{},\"periods\":[",
-            json_str(&r.currency),
-            json_str(&r.time_zone),
-            price(&r.total_cost),
-            price(&r.total_fixed_cost),
-            r.total_energy.0.normalize(),
-            price(&r.total_energy_cost),
-            r.total_time.0.normalize(),
-            price(&r.total_time_cost),
-            r.total_parking_time.0.normalize(),
-            price(&r.total_parking_cost),
-            price(&r.total_reservation_cost),
-        );
-        for (i, p) in r.periods.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(
-                out,
-                "{{\"period\":{},\"start_date_time\":\"{}\",\"dimension\":\"{}\",\"tariff_id\":{},\"element\":{},\"volume\":{},\"step_extra\":{},\"price\":{},\"vat\":{},\"step_size\":{},\"cost\":{}}}",
-                p.period,
-                p.start_date_time,
-                p.dimension.as_str(),
-                json_str(&p.tariff_id),
-                p.element,
-                p.volume.normalize(),
-                p.step_extra.normalize(),
-                p.price.normalize(),
-                p.vat.map_or_else(|| "null".to_string(), |v| v.normalize().to_string()),
-                p.step_size,
-                price(&p.cost),
-            );
+        let mut out = String::with_capacity(640 + self.periods.len() * 220);
+        self.write_json(&mut out, true);
+        out
+    }
+
+    /// Append the JSON object to `out`; without `periods` when `breakdown` is false (batch output).
+    pub fn write_json(&self, out: &mut String, breakdown: bool) {
+        self.rounded(false).write_rounded_json(out, breakdown);
+    }
+
+    /// [`Self::write_json`] for a report that is already [`Self::rounded`].
+    pub fn write_rounded_json(&self, out: &mut String, breakdown: bool) {
+        let r = self;
+        out.push_str("{\"currency\":");
+        push_json_str(out, &r.currency);
+        out.push_str(",\"time_zone\":");
+        push_json_str(out, &r.time_zone);
+        for (name, price) in [
+            ("total_cost", &r.total_cost),
+            ("total_fixed_cost", &r.total_fixed_cost),
+            ("total_energy_cost", &r.total_energy_cost),
+            ("total_time_cost", &r.total_time_cost),
+            ("total_parking_cost", &r.total_parking_cost),
+            ("total_reservation_cost", &r.total_reservation_cost),
+        ] {
+            let _ = write!(out, ",\"{name}\":");
+            push_price(out, price);
         }
-        out.push_str("],\"warnings\":[");
+        out.push_str(",\"total_energy\":");
+        push_decimal(out, r.total_energy.0);
+        out.push_str(",\"total_time\":");
+        push_decimal(out, r.total_time.0);
+        out.push_str(",\"total_parking_time\":");
+        push_decimal(out, r.total_parking_time.0);
+        if breakdown {
+            out.push_str(",\"periods\":[");
+            for (i, p) in r.periods.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{{\"period\":{},\"start_date_time\":\"{}\",\"dimension\":\"{}\",\"tariff_id\":", p.period, p.start_date_time, p.dimension.as_str());
+                push_json_str(out, &p.tariff_id);
+                let _ = write!(out, ",\"element\":{},\"volume\":", p.element);
+                push_decimal(out, p.volume);
+                out.push_str(",\"step_extra\":");
+                push_decimal(out, p.step_extra);
+                out.push_str(",\"price\":");
+                push_decimal(out, p.price);
+                out.push_str(",\"vat\":");
+                match p.vat {
+                    Some(v) => push_decimal(out, v),
+                    None => out.push_str("null"),
+                }
+                let _ = write!(out, ",\"step_size\":{},\"cost\":", p.step_size);
+                push_price(out, &p.cost);
+                out.push('}');
+            }
+            out.push(']');
+        }
+        out.push_str(",\"warnings\":[");
         for (i, w) in r.warnings.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            let _ = write!(out, "{{\"code\":\"{}\",\"message\":{}}}", w.code, json_str(&w.message));
+            let _ = write!(out, "{{\"code\":\"{}\",\"message\":", w.code);
+            push_json_str(out, &w.message);
+            out.push('}');
         }
         out.push_str("]}");
-        out
+    }
+}
+
+fn push_price(out: &mut String, p: &Price) {
+    out.push_str("{\"excl_vat\":");
+    push_decimal(out, p.excl_vat.0);
+    out.push_str(",\"incl_vat\":");
+    push_decimal(out, p.incl_vat.0);
+    out.push('}');
+}
+
+/// Append a Decimal as a plain JSON number without trailing zeros (no exponent), without going through
+/// `Display` (a hot path of batch output).
+pub fn push_decimal(out: &mut String, value: Decimal) {
+    let value = value.normalize();
+    let mantissa = value.mantissa();
+    let scale = value.scale() as usize;
+    if mantissa < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut n = mantissa.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if len <= scale {
+        out.push_str("0.");
+        for _ in 0..scale - len {
+            out.push('0');
+        }
+        for i in (0..len).rev() {
+            out.push(char::from(digits[i]));
+        }
+        return;
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i == scale && scale > 0 {
+            out.push('.');
+        }
+    }
+}
+
+fn push_json_str(out: &mut String, value: &str) {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else {
+        out.push_str(&json_str(value));
     }
 }
 

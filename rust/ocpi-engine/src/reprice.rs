@@ -39,6 +39,9 @@ pub struct RecordResult {
     /// One JSON object (no newline): the totals, or `{"line":..,"error":..}`.
     pub json: String,
     pub discrepancies: Vec<Discrepancy>,
+    /// The discrepancies as CSV rows (`line,id,field,stated,computed,difference\n` each), formatted by the
+    /// worker that priced the record.
+    pub csv: String,
     pub error: Option<String>,
 }
 
@@ -79,8 +82,12 @@ impl Repricer {
                 let discrepancies = reconcile(&cdr, &rounded, self.tolerance);
                 let mut json = String::with_capacity(400);
                 let _ = write!(json, "{{\"line\":{line},\"id\":{},", json_opt(cdr.id.as_deref()));
-                let full = report.to_json();
-                let body = if self.breakdown { full } else { strip_breakdown(&full) };
+                let mut body = String::with_capacity(600);
+                if self.options.currency_rounding {
+                    report.write_json(&mut body, self.breakdown);
+                } else {
+                    rounded.write_rounded_json(&mut body, self.breakdown);
+                }
                 json.push_str(&body[1..body.len() - 1]);
                 json.push_str(",\"discrepancies\":[");
                 for (i, d) in discrepancies.iter().enumerate() {
@@ -97,12 +104,16 @@ impl Repricer {
                     );
                 }
                 json.push_str("]}");
-                RecordResult { line, id: cdr.id, json, discrepancies, error: None }
+                let mut csv = String::new();
+                for d in &discrepancies {
+                    let _ = writeln!(csv, "{line},{},{},{},{},{}", csv_field(cdr.id.as_deref()), d.field, d.stated, d.computed, d.difference());
+                }
+                RecordResult { line, id: cdr.id, json, discrepancies, csv, error: None }
             }
             Err(err) => {
                 let message = err.to_string();
                 let json = format!("{{\"line\":{line},\"error\":{}}}", json_opt(Some(&message)));
-                RecordResult { line, id: None, json, discrepancies: Vec::new(), error: Some(message) }
+                RecordResult { line, id: None, json, discrepancies: Vec::new(), csv: String::new(), error: Some(message) }
             }
         }
     }
@@ -128,11 +139,11 @@ pub fn split_lines(buffer: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
-fn strip_breakdown(full: &str) -> String {
-    // `to_json` writes `,"periods":[...],"warnings":[...]}` last; keep the warnings, drop the periods.
-    match (full.find(",\"periods\":["), full.rfind(",\"warnings\":[")) {
-        (Some(p), Some(w)) if p < w => format!("{}{}", &full[..p], &full[w..]),
-        _ => full.to_string(),
+fn csv_field(value: Option<&str>) -> String {
+    match value {
+        Some(v) if v.contains([',', '"', '\n']) => format!("\"{}\"", v.replace('"', "\"\"")),
+        Some(v) => v.to_string(),
+        None => String::new(),
     }
 }
 

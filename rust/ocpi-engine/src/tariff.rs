@@ -26,6 +26,8 @@ pub struct Component {
     pub dimension: TariffDimensionType,
     pub price: Decimal,
     pub vat: Option<Decimal>,
+    /// `1 + vat / 100`, computed once per tariff instead of once per priced volume.
+    pub vat_factor: Option<Decimal>,
     pub step_size: u64,
 }
 
@@ -80,7 +82,7 @@ pub struct Moment {
     pub reservation: ReservationState,
 }
 
-fn parse_time(value: &str, field: &str) -> Result<u32, Error> {
+fn parse_time(value: &str, field: impl FnOnce() -> String) -> Result<u32, Error> {
     let bytes = value.as_bytes();
     let ok = bytes.len() == 5 && bytes[2] == b':' && bytes.iter().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
     if ok {
@@ -90,12 +92,12 @@ fn parse_time(value: &str, field: &str) -> Result<u32, Error> {
             return Ok(hours * 60 + minutes);
         }
     }
-    Err(Error::invalid(field, format!("{value:?} is not a time of day HH:MM (00:00 to 23:59)")))
+    Err(Error::invalid(field(), format!("{value:?} is not a time of day HH:MM (00:00 to 23:59)")))
 }
 
-fn parse_date(value: &str, field: &str) -> Result<NaiveDate, Error> {
+fn parse_date(value: &str, field: impl FnOnce() -> String) -> Result<NaiveDate, Error> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, format!("{value:?} is not a date YYYY-MM-DD")))
+        .map_err(|_| Error::invalid(field(), format!("{value:?} is not a date YYYY-MM-DD")))
 }
 
 fn day_bit(day: DayOfWeek) -> u8 {
@@ -110,13 +112,13 @@ fn day_bit(day: DayOfWeek) -> u8 {
     }
 }
 
-fn restrictions(r: &TariffRestrictions, path: &str) -> Result<Restrictions, Error> {
-    let field = |name: &str| format!("{path}.restrictions.{name}");
+fn restrictions(r: &TariffRestrictions, path: &dyn Fn() -> String) -> Result<Restrictions, Error> {
+    let field = |name: &str| format!("{}.restrictions.{name}", path());
     Ok(Restrictions {
-        start_time: r.start_time.as_deref().map(|v| parse_time(v, &field("start_time"))).transpose()?,
-        end_time: r.end_time.as_deref().map(|v| parse_time(v, &field("end_time"))).transpose()?,
-        start_date: r.start_date.as_deref().map(|v| parse_date(v, &field("start_date"))).transpose()?,
-        end_date: r.end_date.as_deref().map(|v| parse_date(v, &field("end_date"))).transpose()?,
+        start_time: r.start_time.as_deref().map(|v| parse_time(v, || field("start_time"))).transpose()?,
+        end_time: r.end_time.as_deref().map(|v| parse_time(v, || field("end_time"))).transpose()?,
+        start_date: r.start_date.as_deref().map(|v| parse_date(v, || field("start_date"))).transpose()?,
+        end_date: r.end_date.as_deref().map(|v| parse_date(v, || field("end_date"))).transpose()?,
         min_kwh: r.min_kwh,
         max_kwh: r.max_kwh,
         min_current: r.min_current,
@@ -132,15 +134,25 @@ fn restrictions(r: &TariffRestrictions, path: &str) -> Result<Restrictions, Erro
 
 impl Tariff {
     /// Normalise a wire tariff; `path` names it in errors (e.g. `tariffs[0]`).
-    pub fn from_wire(tariff: &WireTariff, path: &str) -> Result<Self, Error> {
+    pub fn from_wire(tariff: &WireTariff, path: &dyn Fn() -> String) -> Result<Self, Error> {
         let mut elements = Vec::with_capacity(tariff.elements.len());
         for (index, element) in tariff.elements.iter().enumerate() {
-            let element_path = format!("{path}.elements[{index}]");
+            let element_path = || format!("{}.elements[{index}]", path());
             let components = element
                 .price_components
                 .iter()
-                .map(|c| Component { dimension: c.dimension, price: c.price, vat: c.vat, step_size: c.step_size })
-                .collect();
+                .map(|c| {
+                    let vat_factor = match c.vat {
+                        Some(vat) => Some(
+                            vat.checked_div(Decimal::ONE_HUNDRED)
+                                .and_then(|v| v.checked_add(Decimal::ONE))
+                                .ok_or(Error::Overflow("vat"))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(Component { dimension: c.dimension, price: c.price, vat: c.vat, vat_factor, step_size: c.step_size })
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
             let restrictions = match &element.restrictions {
                 Some(r) => restrictions(r, &element_path)?,
                 None => Restrictions::default(),

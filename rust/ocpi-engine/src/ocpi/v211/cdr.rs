@@ -28,13 +28,13 @@ pub struct Cdr211 {
     #[serde(default)]
     pub tariffs: Vec<Tariff>,
     pub charging_periods: Vec<ChargingPeriod>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
     pub total_cost: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
     pub total_energy: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
     pub total_time: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
     pub total_parking_time: Option<Decimal>,
 }
 

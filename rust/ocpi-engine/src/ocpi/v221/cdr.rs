@@ -30,6 +30,7 @@ pub enum CdrDimensionType {
 pub struct CdrDimension {
     #[serde(rename = "type")]
     pub dimension: CdrDimensionType,
+    #[serde(deserialize_with = "crate::ocpi::number::decimal")]
     pub volume: Decimal,
 }
 
@@ -66,15 +67,15 @@ pub struct Cdr {
     pub total_cost: Option<Price>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_fixed_cost: Option<Price>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub total_energy: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_energy_cost: Option<Price>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub total_time: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_time_cost: Option<Price>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub total_parking_time: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_parking_cost: Option<Price>,

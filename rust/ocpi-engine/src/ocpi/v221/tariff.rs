@@ -8,8 +8,9 @@ use crate::ocpi::OcpiDateTime;
 /// `Price`: an amount excluding VAT and, optionally, including VAT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Price {
+    #[serde(deserialize_with = "crate::ocpi::number::decimal")]
     pub excl_vat: Decimal,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub incl_vat: Option<Decimal>,
 }
 
@@ -56,9 +57,10 @@ pub struct PriceComponent {
     #[serde(rename = "type")]
     pub dimension: TariffDimensionType,
     /// Price per unit excluding VAT (per kWh, per hour, or per flat fee).
+    #[serde(deserialize_with = "crate::ocpi::number::decimal")]
     pub price: Decimal,
     /// VAT percentage; absent means no VAT applicable (not 0%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub vat: Option<Decimal>,
     /// Billing block: Wh for ENERGY, seconds for TIME/PARKING_TIME, ignored for FLAT.
     #[serde(default)]
@@ -75,21 +77,21 @@ pub struct TariffRestrictions {
     pub start_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub min_kwh: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub max_kwh: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub min_current: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub max_current: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub min_power: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub max_power: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub min_duration: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<Vec<DayOfWeek>>,
