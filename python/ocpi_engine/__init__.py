@@ -8,10 +8,11 @@ from ocpi_engine.errors import (
     NoValidTariffError,
     UnknownTimeZoneError,
 )
-from ocpi_engine.services.pricing import price_cdr, price_session, reprice, reprice_file
+from ocpi_engine.services.pricing import lint_tariff, price_cdr, price_session, reprice, reprice_file
 
 __all__ = [
     "__version__",
+    "lint_tariff",
     "price_cdr",
     "price_session",
     "reprice",

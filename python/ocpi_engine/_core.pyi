@@ -56,6 +56,7 @@ def price_cdr(
 def price_session(
     session: bytes | str, tariffs: bytes | str, *, time_zone: str | None = None, currency_rounding: bool = False
 ) -> PriceReport: ...
+def lint_tariff(tariff: bytes | str) -> list[tuple[str, str]]: ...
 @final
 class Repricer:
     def __new__(

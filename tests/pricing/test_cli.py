@@ -47,3 +47,14 @@ def test_reprice_writes_results_and_discrepancies(tmp_path: Path) -> None:
     assert "5 priced, 0 errors" in result.output
     assert len(out.read_text().splitlines()) == 5
     assert (tmp_path / "out.discrepancies.csv").exists()
+
+
+def test_lint_points_at_misspelt_fields(tmp_path: Path) -> None:
+    tariff = tmp_path / "t.json"
+    tariff.write_text(json.dumps({"id": "T", "currency": "EUR", "elements": [
+        {"price_components": [{"type": "TIME", "price": 1, "step_size": 1}], "restriction": {"start_time": "10:00"}}]}))
+    result = CliRunner().invoke(main, ["lint", str(tariff)])
+    assert result.exit_code == 1
+    assert "did you mean `restrictions`" in result.output
+    clean = CliRunner().invoke(main, ["lint", str(CASE / "tariff.json")])
+    assert clean.exit_code == 0, clean.output

@@ -122,4 +122,21 @@ def reprice(input_path: str, tariffs: str | None, output: str, discrepancies: st
                    f"{output}", err=True)
 
 
-COMMANDS = [price, reprice]
+@click.command("lint")
+@click.argument("tariff", type=click.Path(dir_okay=False))
+def lint(tariff: str) -> None:
+    """Check a tariff (one or an array): misspelt fields, elements that never apply, shadowed components."""
+    from ocpi_engine.services.pricing import lint_tariff
+
+    try:
+        warnings = lint_tariff(_read(tariff))
+    except EngineError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    for code, message in warnings:
+        click.echo(f"{code}: {message}")
+    if warnings:
+        raise SystemExit(1)
+    click.echo("no problems found")
+
+
+COMMANDS = [price, reprice, lint]

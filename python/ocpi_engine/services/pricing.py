@@ -16,7 +16,7 @@ import msgspec
 from ocpi_engine import _core
 from ocpi_engine._core import PriceReport
 
-__all__ = ["price_cdr", "price_session", "reprice", "reprice_file", "PriceReport"]
+__all__ = ["lint_tariff", "price_cdr", "price_session", "reprice", "reprice_file", "PriceReport"]
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
@@ -47,6 +47,11 @@ def price_session(session: JsonInput, tariffs: JsonInput, *, time_zone: str | No
     """The cost so far of a running session (Session.total_cost)."""
     return _core.price_session(_json(session), _json(tariffs), time_zone=time_zone,
                                currency_rounding=currency_rounding)
+
+
+def lint_tariff(tariff: JsonInput) -> list[tuple[str, str]]:
+    """`(code, message)` warnings: unknown/misspelt fields, elements that never apply, shadowed components."""
+    return _core.lint_tariff(_json(tariff))
 
 
 def _chunks(source: bytes | str | os.PathLike[str], chunk_bytes: int) -> Iterator[bytes]:

@@ -12,7 +12,7 @@ mod _core {
     #[pymodule_export]
     use crate::errors::{CurrencyMismatchError, EngineError, InvalidInputError, NoValidTariffError, UnknownTimeZoneError};
     #[pymodule_export]
-    use crate::pricing::{price_cdr, price_session, PyPrice, PyPriceReport};
+    use crate::pricing::{lint_tariff, price_cdr, price_session, PyPrice, PyPriceReport};
     #[pymodule_export]
     use crate::reprice::PyRepricer;
 

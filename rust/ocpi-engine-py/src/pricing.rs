@@ -176,3 +176,12 @@ pub fn price_session(
     let report = price_session_json(&session, &tariffs, &opts).map_err(PyEngineError)?;
     Ok(PyPriceReport { report: report.rounded(currency_rounding) })
 }
+
+/// Warnings about a tariff (one or an array): misspelt fields, elements that never apply, shadowed components.
+/// Returns `(code, message)` pairs; a tariff that does not decode raises InvalidInputError.
+#[pyfunction]
+pub fn lint_tariff(tariff: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, String)>> {
+    let bytes = json_bytes(tariff, "tariff")?;
+    let warnings = ocpi_engine::lint_tariff_json(&bytes).map_err(PyEngineError)?;
+    Ok(warnings.into_iter().map(|w| (w.code, w.message)).collect())
+}

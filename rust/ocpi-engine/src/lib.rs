@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod lint;
 pub mod money;
 pub mod ocpi;
 pub mod pricing;
@@ -13,6 +14,7 @@ pub mod tariff;
 pub mod timezone;
 
 pub use error::Error;
+pub use lint::lint_tariff_json;
 pub use pricing::{price_cdr_json, price_session_json, PriceOptions, PriceReport};
 
 /// Version of the core crate, exported to Python as `ocpi_engine._core.__version__`.
