@@ -136,8 +136,8 @@ def test_reprice_file_reconciles_stated_totals(tmp_path: Path) -> None:
     assert summary["with_discrepancies"] == 1
     assert summary["max_abs_difference"] == Decimal("0.4")
     rows = list(csv.DictReader((tmp_path / "d.csv").open()))
-    assert rows == [{"line": "2", "id": "C2", "field": "total_cost.excl_vat", "stated": "0.90",
-                     "computed": "0.5", "difference": "-0.40"}]
+    assert rows == [{"line": "2", "id": "C2", "field": "total_cost.excl_vat", "stated": "0.9",
+                     "computed": "0.5", "difference": "-0.4"}]
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [o.get("id") for o in out] == ["C1", "C2", None]
     assert seen and seen[-1][0] == 3

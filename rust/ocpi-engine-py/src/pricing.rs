@@ -57,8 +57,8 @@ impl PyPriceReport {
         &self.report.currency
     }
     #[getter]
-    fn time_zone(&self) -> &str {
-        &self.report.time_zone
+    fn time_zone(&self) -> &'static str {
+        self.report.time_zone
     }
     #[getter]
     fn total_cost(&self) -> PyPrice {
@@ -142,7 +142,7 @@ impl PyPriceReport {
 }
 
 fn options(time_zone: Option<&str>, currency_rounding: bool) -> PyResult<PriceOptions> {
-    Ok(PriceOptions { time_zone: zone(time_zone)?, currency_rounding, version: None })
+    Ok(PriceOptions { time_zone: zone(time_zone)?, currency_rounding, version: None, skip_breakdown: false })
 }
 
 /// Price a CDR (2.2.1 or 2.1.1 JSON bytes/str) with `tariffs` (one Tariff or an array), or the CDR's own.

@@ -46,7 +46,7 @@ impl PyRepricer {
         let tariffs = tariffs.map(|t| json_bytes(t, "tariffs")).transpose()?;
         let tolerance = Decimal::from_str(tolerance.unwrap_or("0.005"))
             .map_err(|_| PyValueError::new_err("tolerance must be a decimal number such as 0.01"))?;
-        let options = PriceOptions { time_zone: zone(time_zone)?, currency_rounding, version: None };
+        let options = PriceOptions { time_zone: zone(time_zone)?, currency_rounding, version: None, skip_breakdown: false };
         let inner = Repricer::new(tariffs.as_deref(), options, tolerance, breakdown).map_err(PyEngineError)?;
         let threads = workers.unwrap_or(0);
         let pool = rayon::ThreadPoolBuilder::new()

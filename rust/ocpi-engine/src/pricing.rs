@@ -41,6 +41,8 @@ pub struct PriceOptions {
     pub currency_rounding: bool,
     /// Force the input version (else detected: 2.1.1 CDRs have `stop_date_time`).
     pub version: Option<OcpiVersion>,
+    /// Leave `PriceReport::periods` empty (batch repricing without a breakdown skips building it).
+    pub skip_breakdown: bool,
 }
 
 /// Which volume of a period a line prices.
@@ -100,7 +102,8 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceReport {
     pub currency: String,
-    pub time_zone: String,
+    /// IANA name of the zone restrictions were evaluated in.
+    pub time_zone: &'static str,
     pub total_cost: Price,
     pub total_fixed_cost: Price,
     pub total_energy: Kwh,
@@ -404,7 +407,7 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
 
     let mut report = PriceReport {
         currency: cdr.currency.clone(),
-        time_zone: zone.name().to_string(),
+        time_zone: zone.name(),
         total_cost: Price::ZERO,
         total_fixed_cost: Price::ZERO,
         total_energy: Kwh::new(total_energy),
@@ -433,6 +436,9 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
         };
         *bucket = bucket.checked_add(cost)?;
         report.total_cost = report.total_cost.checked_add(cost)?;
+        if options.skip_breakdown {
+            continue;
+        }
         let cdr_period = cdr.charging_periods.get(line.period);
         report.periods.push(PeriodReport {
             period: line.period,
@@ -557,7 +563,7 @@ impl PriceReport {
         out.push_str("{\"currency\":");
         push_json_str(out, &r.currency);
         out.push_str(",\"time_zone\":");
-        push_json_str(out, &r.time_zone);
+        push_json_str(out, r.time_zone);
         for (name, price) in [
             ("total_cost", &r.total_cost),
             ("total_fixed_cost", &r.total_fixed_cost),

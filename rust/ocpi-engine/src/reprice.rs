@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::money::{Price, ROUNDING};
 use crate::ocpi::v221::cdr::Cdr;
 use crate::ocpi::v221::tariff::Price as WirePrice;
-use crate::pricing::{normalize_tariffs, parse_cdr, parse_tariffs, price_normalized, PriceOptions, PriceReport};
+use crate::pricing::{normalize_tariffs, parse_cdr, parse_tariffs, price_normalized, push_decimal, PriceOptions, PriceReport};
 use crate::tariff::Tariff;
 
 /// One stated total that differs from the computed one by more than the tolerance.
@@ -56,7 +56,8 @@ pub struct Repricer {
 impl Repricer {
     /// `tariffs_json`: one Tariff or an array, used for every CDR; None: each CDR's own `tariffs`.
     /// `tolerance`: a stated total differing by more than this is a discrepancy.
-    pub fn new(tariffs_json: Option<&[u8]>, options: PriceOptions, tolerance: Decimal, breakdown: bool) -> Result<Self, Error> {
+    pub fn new(tariffs_json: Option<&[u8]>, mut options: PriceOptions, tolerance: Decimal, breakdown: bool) -> Result<Self, Error> {
+        options.skip_breakdown = !breakdown;
         let tariffs = match tariffs_json {
             Some(bytes) => Some(normalize_tariffs(&parse_tariffs(bytes)?, "tariffs")?),
             None => None,
@@ -106,7 +107,13 @@ impl Repricer {
                 json.push_str("]}");
                 let mut csv = String::new();
                 for d in &discrepancies {
-                    let _ = writeln!(csv, "{line},{},{},{},{},{}", csv_field(cdr.id.as_deref()), d.field, d.stated, d.computed, d.difference());
+                    let _ = write!(csv, "{line},{},{},", csv_field(cdr.id.as_deref()), d.field);
+                    push_decimal(&mut csv, d.stated);
+                    csv.push(',');
+                    push_decimal(&mut csv, d.computed);
+                    csv.push(',');
+                    push_decimal(&mut csv, d.difference());
+                    csv.push('\n');
                 }
                 RecordResult { line, id: cdr.id, json, discrepancies, csv, error: None }
             }
