@@ -27,7 +27,7 @@ macro_rules! quantity {
             pub fn as_decimal(self) -> Decimal { self.0 }
             /// Sum, failing on overflow.
             pub fn checked_add(self, other: Self) -> Result<Self, Error> {
-                self.0.checked_add(other.0).map(Self).ok_or(Error::Overflow(stringify!($name)))
+                self.0.checked_add(other.0).map(Self).ok_or_else(|| Error::Overflow(stringify!($name)))
             }
             /// Rounded to `dp` decimals with [`ROUNDING`].
             #[must_use]
@@ -74,15 +74,15 @@ impl Price {
 
 /// `a * b` failing on overflow.
 pub(crate) fn mul(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_mul(b).ok_or(Error::Overflow(what))
+    a.checked_mul(b).ok_or_else(|| Error::Overflow(what))
 }
 
 /// `a + b` failing on overflow.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or(Error::Overflow(what))
+    a.checked_add(b).ok_or_else(|| Error::Overflow(what))
 }
 
 /// `a / b` failing on overflow or division by zero.
 pub(crate) fn div(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, Error> {
-    a.checked_div(b).ok_or(Error::Overflow(what))
+    a.checked_div(b).ok_or_else(|| Error::Overflow(what))
 }

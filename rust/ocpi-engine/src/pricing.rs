@@ -132,15 +132,17 @@ pub fn price_cdr_json(cdr_json: &[u8], tariffs_json: Option<&[u8]>, options: &Pr
 /// (or `end_date_time` when set). Accepts a 2.2.1 Session (or a CDR-shaped object).
 pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &PriceOptions) -> Result<PriceReport, Error> {
     #[derive(serde::Deserialize)]
-    struct Session {
+    struct Session<'a> {
         start_date_time: OcpiDateTime,
         #[serde(default)]
         end_date_time: Option<OcpiDateTime>,
         #[serde(default)]
         last_updated: Option<OcpiDateTime>,
-        currency: String,
+        #[serde(borrow)]
+        currency: std::borrow::Cow<'a, str>,
         #[serde(default)]
-        charging_periods: Vec<ChargingPeriod>,
+        #[serde(borrow)]
+        charging_periods: Vec<ChargingPeriod<'a>>,
     }
     let session: Session = serde_json::from_slice(session_json).map_err(|e| Error::from_json(&e, "session"))?;
     let end = session
@@ -170,23 +172,28 @@ pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &Pr
 }
 
 /// Decode a CDR of either version into the 2.2.1 shape.
-pub fn parse_cdr(cdr_json: &[u8], version: Option<OcpiVersion>) -> Result<Cdr, Error> {
-    let version = version.unwrap_or_else(|| {
-        if memmem(cdr_json, b"\"stop_date_time\"") { OcpiVersion::V211 } else { OcpiVersion::V221 }
-    });
+pub fn parse_cdr(cdr_json: &[u8], version: Option<OcpiVersion>) -> Result<Cdr<'_>, Error> {
+    let v211 = |bytes| serde_json::from_slice::<Cdr211<'_>>(bytes).map(Cdr::from).map_err(|e| Error::from_json(&e, "cdr"));
     match version {
-        OcpiVersion::V221 => serde_json::from_slice::<Cdr>(cdr_json).map_err(|e| Error::from_json(&e, "cdr")),
-        OcpiVersion::V211 => serde_json::from_slice::<Cdr211>(cdr_json).map(Cdr::from).map_err(|e| Error::from_json(&e, "cdr")),
+        Some(OcpiVersion::V211) => v211(cdr_json),
+        Some(OcpiVersion::V221) => serde_json::from_slice::<Cdr<'_>>(cdr_json).map_err(|e| Error::from_json(&e, "cdr")),
+        // Detect without scanning every input first: only a document that fails to decode as 2.2.1 is searched
+        // for 2.1.1's `stop_date_time` (2.2.1 says `end_date_time`) and decoded as 2.1.1.
+        None => match serde_json::from_slice::<Cdr<'_>>(cdr_json) {
+            Ok(cdr) => Ok(cdr),
+            Err(_) if memmem(cdr_json, b"\"stop_date_time\"") => v211(cdr_json),
+            Err(e) => Err(Error::from_json(&e, "cdr")),
+        },
     }
 }
 
 /// Decode one Tariff or a JSON array of Tariffs (2.2.1 or 2.1.1).
-pub fn parse_tariffs(bytes: &[u8]) -> Result<Vec<WireTariff>, Error> {
+pub fn parse_tariffs(bytes: &[u8]) -> Result<Vec<WireTariff<'_>>, Error> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
         serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e, "tariffs"))
     } else {
-        serde_json::from_slice::<WireTariff>(bytes).map(|t| vec![t]).map_err(|e| Error::from_json(&e, "tariff"))
+        serde_json::from_slice::<WireTariff<'_>>(bytes).map(|t| vec![t]).map_err(|e| Error::from_json(&e, "tariff"))
     }
 }
 
@@ -211,7 +218,7 @@ struct Volumes {
     power: Option<Decimal>,
 }
 
-fn volumes(period: &ChargingPeriod) -> Volumes {
+fn volumes(period: &ChargingPeriod<'_>) -> Volumes {
     let mut v = Volumes {
         energy: Decimal::ZERO,
         time: Decimal::ZERO,
@@ -245,7 +252,7 @@ fn volumes(period: &ChargingPeriod) -> Volumes {
 }
 
 /// The zone restrictions are evaluated in, with a warning when it had to fall back.
-fn session_zone(cdr: &Cdr, options: &PriceOptions, warnings: &mut Vec<Warning>) -> Result<Tz, Error> {
+fn session_zone(cdr: &Cdr<'_>, options: &PriceOptions, warnings: &mut Vec<Warning>) -> Result<Tz, Error> {
     if let Some(zone) = options.time_zone {
         return Ok(zone);
     }
@@ -281,12 +288,12 @@ struct Line {
 }
 
 /// Normalise wire tariffs once (e.g. for a batch); `path` names them in errors.
-pub fn normalize_tariffs(wire: &[WireTariff], path: &str) -> Result<Vec<Tariff>, Error> {
+pub fn normalize_tariffs(wire: &[WireTariff<'_>], path: &str) -> Result<Vec<Tariff>, Error> {
     wire.iter().enumerate().map(|(i, t)| Tariff::from_wire(t, &|| format!("{path}[{i}]"))).collect()
 }
 
 /// Price a decoded CDR. `tariffs`: explicit tariffs, or None for the CDR's own.
-pub fn price_cdr(cdr: &Cdr, tariffs: Option<&[WireTariff]>, options: &PriceOptions) -> Result<PriceReport, Error> {
+pub fn price_cdr(cdr: &Cdr<'_>, tariffs: Option<&[WireTariff<'_>]>, options: &PriceOptions) -> Result<PriceReport, Error> {
     let normalized = match tariffs {
         Some(t) => normalize_tariffs(t, "tariffs")?,
         None => normalize_tariffs(&cdr.tariffs, "cdr.tariffs")?,
@@ -295,7 +302,7 @@ pub fn price_cdr(cdr: &Cdr, tariffs: Option<&[WireTariff]>, options: &PriceOptio
 }
 
 /// Price a decoded CDR with already normalised tariffs.
-pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions) -> Result<PriceReport, Error> {
+pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOptions) -> Result<PriceReport, Error> {
     let mut warnings = Vec::new();
     let zone = session_zone(cdr, options, &mut warnings)?;
     if normalized.is_empty() {
@@ -303,11 +310,11 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
     }
     for t in normalized {
         if !t.currency.eq_ignore_ascii_case(&cdr.currency) {
-            return Err(Error::CurrencyMismatch { cdr: cdr.currency.clone(), tariff: t.currency.clone(), tariff_id: t.id.clone() });
+            return Err(Error::CurrencyMismatch { cdr: cdr.currency.to_string(), tariff: t.currency.clone(), tariff_id: t.id.clone() });
         }
     }
     let start = cdr.start_date_time;
-    let session_tariff = normalized.iter().position(|t| t.is_valid_at(start)).ok_or(Error::NoValidTariff { start: start.0 })?;
+    let session_tariff = normalized.iter().position(|t| t.is_valid_at(start)).ok_or_else(|| Error::NoValidTariff { start: start.0 })?;
 
     let charged = cdr.charging_periods.iter().any(|p| {
         p.dimensions.iter().any(|d| {
@@ -406,7 +413,7 @@ pub fn price_normalized(cdr: &Cdr, normalized: &[Tariff], options: &PriceOptions
     apply_step(&mut lines, &[Dimension::ReservationTime], SECONDS_PER_HOUR)?;
 
     let mut report = PriceReport {
-        currency: cdr.currency.clone(),
+        currency: cdr.currency.to_string(),
         time_zone: zone.name(),
         total_cost: Price::ZERO,
         total_fixed_cost: Price::ZERO,

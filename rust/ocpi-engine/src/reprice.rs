@@ -65,7 +65,7 @@ impl Repricer {
         Ok(Self { tariffs, options, tolerance, breakdown })
     }
 
-    fn price(&self, line: &[u8]) -> Result<(Cdr, PriceReport), Error> {
+    fn price<'a>(&self, line: &'a [u8]) -> Result<(Cdr<'a>, PriceReport), Error> {
         let cdr = parse_cdr(line, self.options.version)?;
         let report = match &self.tariffs {
             Some(t) => price_normalized(&cdr, t, &self.options)?,
@@ -115,7 +115,7 @@ impl Repricer {
                     push_decimal(&mut csv, d.difference());
                     csv.push('\n');
                 }
-                RecordResult { line, id: cdr.id, json, discrepancies, csv, error: None }
+                RecordResult { line, id: cdr.id.map(|id| id.to_string()), json, discrepancies, csv, error: None }
             }
             Err(err) => {
                 let message = err.to_string();
@@ -160,7 +160,7 @@ fn json_opt(value: Option<&str>) -> String {
 
 /// Stated totals of the CDR that differ from the computed (rounded) ones by more than `tolerance`.
 #[must_use]
-pub fn reconcile(cdr: &Cdr, report: &PriceReport, tolerance: Decimal) -> Vec<Discrepancy> {
+pub fn reconcile(cdr: &Cdr<'_>, report: &PriceReport, tolerance: Decimal) -> Vec<Discrepancy> {
     let mut out = Vec::new();
     let mut check = |field: &'static str, stated: Option<Decimal>, computed: Decimal| {
         if let Some(stated) = stated {

@@ -112,7 +112,7 @@ fn day_bit(day: DayOfWeek) -> u8 {
     }
 }
 
-fn restrictions(r: &TariffRestrictions, path: &dyn Fn() -> String) -> Result<Restrictions, Error> {
+fn restrictions(r: &TariffRestrictions<'_>, path: &dyn Fn() -> String) -> Result<Restrictions, Error> {
     let field = |name: &str| format!("{}.restrictions.{name}", path());
     Ok(Restrictions {
         start_time: r.start_time.as_deref().map(|v| parse_time(v, || field("start_time"))).transpose()?,
@@ -134,7 +134,7 @@ fn restrictions(r: &TariffRestrictions, path: &dyn Fn() -> String) -> Result<Res
 
 impl Tariff {
     /// Normalise a wire tariff; `path` names it in errors (e.g. `tariffs[0]`).
-    pub fn from_wire(tariff: &WireTariff, path: &dyn Fn() -> String) -> Result<Self, Error> {
+    pub fn from_wire(tariff: &WireTariff<'_>, path: &dyn Fn() -> String) -> Result<Self, Error> {
         let mut elements = Vec::with_capacity(tariff.elements.len());
         for (index, element) in tariff.elements.iter().enumerate() {
             let element_path = || format!("{}.elements[{index}]", path());
@@ -146,7 +146,7 @@ impl Tariff {
                         Some(vat) => Some(
                             vat.checked_div(Decimal::ONE_HUNDRED)
                                 .and_then(|v| v.checked_add(Decimal::ONE))
-                                .ok_or(Error::Overflow("vat"))?,
+                                .ok_or_else(|| Error::Overflow("vat"))?,
                         ),
                         None => None,
                     };
@@ -160,8 +160,8 @@ impl Tariff {
             elements.push(Element { components, restrictions });
         }
         Ok(Self {
-            id: tariff.id.clone(),
-            currency: tariff.currency.clone(),
+            id: tariff.id.to_string(),
+            currency: tariff.currency.to_string(),
             min_price: tariff.min_price,
             max_price: tariff.max_price,
             start_date_time: tariff.start_date_time,

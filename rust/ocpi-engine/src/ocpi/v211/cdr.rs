@@ -1,6 +1,8 @@
 //! OCPI 2.1.1 CDR (cdrs.md, 2.1.1 section): `stop_date_time`, an embedded `location` (with `time_zone`),
 //! bare-number costs excluding VAT. Upgrades to the 2.2.1 [`Cdr`] through `From`.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -9,25 +11,27 @@ use crate::ocpi::v221::tariff::{Price, Tariff};
 use crate::ocpi::OcpiDateTime;
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Location {
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default)]
-    pub time_zone: Option<String>,
+pub struct Location<'a> {
+    #[serde(default, borrow)]
+    pub country: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub time_zone: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Cdr211 {
-    #[serde(default)]
-    pub id: Option<String>,
+pub struct Cdr211<'a> {
+    #[serde(default, borrow)]
+    pub id: Option<Cow<'a, str>>,
     pub start_date_time: OcpiDateTime,
     pub stop_date_time: OcpiDateTime,
-    #[serde(default)]
-    pub location: Option<Location>,
-    pub currency: String,
-    #[serde(default)]
-    pub tariffs: Vec<Tariff>,
-    pub charging_periods: Vec<ChargingPeriod>,
+    #[serde(default, borrow)]
+    pub location: Option<Location<'a>>,
+    #[serde(borrow)]
+    pub currency: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub tariffs: Vec<Tariff<'a>>,
+    #[serde(borrow)]
+    pub charging_periods: Vec<ChargingPeriod<'a>>,
     #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
     pub total_cost: Option<Decimal>,
     #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
@@ -38,8 +42,8 @@ pub struct Cdr211 {
     pub total_parking_time: Option<Decimal>,
 }
 
-impl From<Cdr211> for Cdr {
-    fn from(cdr: Cdr211) -> Self {
+impl<'a> From<Cdr211<'a>> for Cdr<'a> {
+    fn from(cdr: Cdr211<'a>) -> Self {
         let location = cdr.location.unwrap_or_default();
         Cdr {
             id: cdr.id,

@@ -1,5 +1,7 @@
 //! OCPI 2.2.1 CDR, the parts pricing reads (cdrs.md): periods, dimensions, totals, tariffs.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -35,34 +37,36 @@ pub struct CdrDimension {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct ChargingPeriod {
+pub struct ChargingPeriod<'a> {
     pub start_date_time: OcpiDateTime,
     pub dimensions: Vec<CdrDimension>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tariff_id: Option<String>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub tariff_id: Option<Cow<'a, str>>,
 }
 
 /// The location fields pricing uses. `time_zone` is not part of 2.2.1's CdrLocation but many senders add it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CdrLocation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
+pub struct CdrLocation<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Cdr {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+pub struct Cdr<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Cow<'a, str>>,
     pub start_date_time: OcpiDateTime,
     pub end_date_time: OcpiDateTime,
-    pub currency: String,
-    #[serde(default)]
-    pub tariffs: Vec<Tariff>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cdr_location: Option<CdrLocation>,
-    pub charging_periods: Vec<ChargingPeriod>,
+    #[serde(borrow)]
+    pub currency: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub tariffs: Vec<Tariff<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub cdr_location: Option<CdrLocation<'a>>,
+    #[serde(borrow)]
+    pub charging_periods: Vec<ChargingPeriod<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<Price>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

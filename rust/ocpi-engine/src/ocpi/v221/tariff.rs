@@ -1,5 +1,7 @@
 //! OCPI 2.2.1 Tariff (tariffs.md section 3). Unknown fields are tolerated; enum values are checked.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -68,15 +70,15 @@ pub struct PriceComponent {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct TariffRestrictions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+pub struct TariffRestrictions<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
     pub min_kwh: Option<Decimal>,
     #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal", skip_serializing_if = "Option::is_none")]
@@ -100,29 +102,32 @@ pub struct TariffRestrictions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct TariffElement {
+pub struct TariffElement<'a> {
     pub price_components: Vec<PriceComponent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restrictions: Option<TariffRestrictions>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<TariffRestrictions<'a>>,
 }
 
 /// A 2.2.1 Tariff. 2.1.1 tariffs decode into this type too: they only lack fields (owner ids, VAT,
 /// min/max price, validity, reservation and current restrictions), which is the whole upgrade.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Tariff {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub party_id: Option<String>,
-    pub id: String,
-    pub currency: String,
+pub struct Tariff<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub currency: Cow<'a, str>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub tariff_type: Option<TariffType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_price: Option<Price>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<Price>,
-    pub elements: Vec<TariffElement>,
+    #[serde(borrow)]
+    pub elements: Vec<TariffElement<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<OcpiDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
