@@ -1,6 +1,6 @@
 //! Differential test: on generated CDR/tariff pairs inside the semantics both engines share (UTC, no
 //! min/max price, no reservation), ocpi-engine's totals equal the reference pricer's (ocpi-tariffs 0.6.1).
-//! Differences found are fixed or written down in benches/DIFFERENTIAL.md with the deciding spec passage.
+//! Any difference found is fixed, or written down in benches/RESULTS.md with the spec passage that decides it.
 
 use ocpi_engine_bench::{cdr_json, engine_totals, reference_totals, tariff_json, Rng};
 
