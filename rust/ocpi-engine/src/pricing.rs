@@ -529,8 +529,15 @@ impl PriceReport {
     /// A copy rounded once for output: 4 decimals (OCPI) or, with `currency`, 2 decimals.
     #[must_use]
     pub fn rounded(&self, currency: bool) -> PriceReport {
-        let dp = if currency { CURRENCY_DECIMALS } else { OUTPUT_DECIMALS };
         let mut out = self.clone();
+        out.round_in_place(currency);
+        out
+    }
+
+    /// Round this report in place (see [`Self::rounded`]).
+    pub fn round_in_place(&mut self, currency: bool) {
+        let dp = if currency { CURRENCY_DECIMALS } else { OUTPUT_DECIMALS };
+        let out = self;
         for price in [
             &mut out.total_cost,
             &mut out.total_fixed_cost,
@@ -547,7 +554,6 @@ impl PriceReport {
         for p in &mut out.periods {
             p.cost = p.cost.round_dp(dp);
         }
-        out
     }
 
     /// The report as JSON in OCPI CDR field names (numbers, rounded to 4 decimals), plus `periods`
@@ -579,7 +585,9 @@ impl PriceReport {
             ("total_parking_cost", &r.total_parking_cost),
             ("total_reservation_cost", &r.total_reservation_cost),
         ] {
-            let _ = write!(out, ",\"{name}\":");
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
             push_price(out, price);
         }
         out.push_str(",\"total_energy\":");

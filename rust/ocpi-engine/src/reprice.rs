@@ -78,18 +78,20 @@ impl Repricer {
     #[must_use]
     pub fn price_line(&self, line: u64, bytes: &[u8]) -> RecordResult {
         match self.price(bytes) {
-            Ok((cdr, report)) => {
-                let rounded = report.rounded(self.options.currency_rounding);
-                let discrepancies = reconcile(&cdr, &rounded, self.tolerance);
-                let mut json = String::with_capacity(400);
+            Ok((cdr, mut report)) => {
+                let exact_for_output = if self.options.currency_rounding { Some(report.clone()) } else { None };
+                report.round_in_place(self.options.currency_rounding);
+                let discrepancies = reconcile(&cdr, &report, self.tolerance);
+                let mut json = String::with_capacity(700);
                 let _ = write!(json, "{{\"line\":{line},\"id\":{},", json_opt(cdr.id.as_deref()));
-                let mut body = String::with_capacity(600);
-                if self.options.currency_rounding {
-                    report.write_json(&mut body, self.breakdown);
-                } else {
-                    rounded.write_rounded_json(&mut body, self.breakdown);
+                let start = json.len();
+                match &exact_for_output {
+                    Some(exact) => exact.write_json(&mut json, self.breakdown),
+                    None => report.write_rounded_json(&mut json, self.breakdown),
                 }
-                json.push_str(&body[1..body.len() - 1]);
+                // Splice: drop the object's own braces (`{` at `start`, `}` at the end).
+                json.remove(start);
+                json.pop();
                 json.push_str(",\"discrepancies\":[");
                 for (i, d) in discrepancies.iter().enumerate() {
                     if i > 0 {
