@@ -149,3 +149,143 @@ pub fn engine_totals(cdr: &str, tariff: &str) -> Option<[(Decimal, Decimal); 5]>
         pair(r.total_fixed_cost),
     ])
 }
+
+/// Which restriction kinds [`varied_tariff_json`] may draw.
+#[derive(Clone, Copy, Debug)]
+pub struct RestrictionKinds {
+    /// `start_time`/`end_time` on whole hours (one side or both, wrapping past midnight or not),
+    /// `day_of_week`, `start_date`/`end_date`.
+    pub calendar: bool,
+    /// `min_kwh` and `min_duration`.
+    pub minimums: bool,
+    /// `max_kwh` and `max_duration`.
+    pub maximums: bool,
+}
+
+fn varied_restrictions(rng: &mut Rng, kinds: RestrictionKinds) -> String {
+    const DAYS: [&str; 7] = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+    let mut fields = Vec::new();
+    if kinds.calendar {
+        if rng.below(2) == 0 {
+            let start = rng.below(24);
+            let end = (start + 1 + rng.below(23)) % 24;
+            match rng.below(3) {
+                0 => fields.push(format!("\"start_time\":\"{start:02}:00\"")),
+                1 => fields.push(format!("\"end_time\":\"{end:02}:00\"")),
+                _ => fields.push(format!("\"start_time\":\"{start:02}:00\",\"end_time\":\"{end:02}:00\"")),
+            }
+        }
+        if rng.below(3) == 0 {
+            let days: Vec<String> = DAYS.iter().filter(|_| rng.below(2) == 0).map(|d| format!("\"{d}\"")).collect();
+            if !days.is_empty() {
+                fields.push(format!("\"day_of_week\":[{}]", days.join(",")));
+            }
+        }
+        if rng.below(5) == 0 {
+            let month = 1 + rng.below(12);
+            if rng.below(2) == 0 {
+                fields.push(format!("\"start_date\":\"2024-{month:02}-01\""));
+            } else {
+                fields.push(format!("\"end_date\":\"2024-{month:02}-15\""));
+            }
+        }
+    }
+    if kinds.minimums {
+        if rng.below(4) == 0 {
+            fields.push(format!("\"min_kwh\":{}", rng.below(30)));
+        }
+        if rng.below(4) == 0 {
+            fields.push(format!("\"min_duration\":{}", 900 * rng.below(12)));
+        }
+    }
+    if kinds.maximums {
+        if rng.below(4) == 0 {
+            fields.push(format!("\"max_kwh\":{}", 1 + rng.below(30)));
+        }
+        if rng.below(4) == 0 {
+            fields.push(format!("\"max_duration\":{}", 900 * (1 + rng.below(12))));
+        }
+    }
+    if fields.is_empty() {
+        String::new()
+    } else {
+        format!(",\"restrictions\":{{{}}}", fields.join(","))
+    }
+}
+
+/// A tariff of 1 to 4 elements, each with a random non-empty set of components (random prices, VAT
+/// and step sizes) and random restrictions of `kinds`; usually ends with an unrestricted fallback.
+#[must_use]
+pub fn varied_tariff_json(rng: &mut Rng, kinds: RestrictionKinds) -> String {
+    let count = 1 + rng.below(4);
+    let fallback = rng.below(10) < 7;
+    let mut elements = Vec::new();
+    for i in 0..count {
+        let last = i + 1 == count;
+        let mut components = Vec::new();
+        for (dimension, max_cents, steps) in [
+            ("FLAT", 300, [1u64, 1, 1, 1]),
+            ("ENERGY", 80, [1, 100, 500, 1000]),
+            ("TIME", 400, [1, 60, 300, 900]),
+            ("PARKING_TIME", 500, [1, 60, 300, 900]),
+        ] {
+            if (last && fallback) || rng.below(2) == 0 {
+                let price = cents(rng, max_cents);
+                let vat = vat(rng);
+                components.push(format!("{{\"type\":\"{dimension}\",\"price\":{price}{vat},\"step_size\":{}}}", rng.pick(&steps)));
+            }
+        }
+        if components.is_empty() {
+            components.push(format!("{{\"type\":\"ENERGY\",\"price\":{},\"step_size\":1}}", cents(rng, 80)));
+        }
+        let restrictions = if last && fallback { String::new() } else { varied_restrictions(rng, kinds) };
+        elements.push(format!("{{\"price_components\":[{}]{restrictions}}}", components.join(",")));
+    }
+    format!(
+        "{{\"country_code\":\"NL\",\"party_id\":\"ENG\",\"id\":\"V{}\",\"currency\":\"EUR\",\"elements\":[{}],\"last_updated\":\"2024-01-01T00:00:00Z\"}}",
+        rng.below(1000),
+        elements.join(","),
+    )
+}
+
+/// A CDR whose charging periods are split at every whole hour, as a CPO splits them where a tariff can
+/// change (cdrs.md: "during a ChargingPeriod, the tariff does not change"): `periods` pieces of 3 to 90
+/// minutes, charging first and parking last, starting at a random minute of 2024 (UTC).
+#[must_use]
+pub fn hour_split_cdr_json(rng: &mut Rng, periods: usize) -> String {
+    let day = rng.below(366);
+    let start_minute = 3 * rng.below(8 * 60);
+    let start = chrono::DateTime::from_timestamp(1_704_067_200 + i64::try_from(day * 86_400 + start_minute * 60).unwrap_or(0), 0)
+        .unwrap_or_default();
+    let parking_from = periods.saturating_sub(1 + usize::try_from(rng.below(2)).unwrap_or(0)).max(1);
+    let mut t = start;
+    let mut pieces = Vec::new();
+    for i in 0..periods {
+        let mut minutes = 3 * (1 + i64::try_from(rng.below(30)).unwrap_or(0));
+        while minutes > 0 {
+            let to_hour = 60 - i64::from(chrono::Timelike::minute(&t));
+            let piece = minutes.min(to_hour);
+            let hours = Decimal::from(piece) / Decimal::from(60);
+            let at = t.format("%Y-%m-%dT%H:%M:%SZ");
+            if i >= parking_from {
+                pieces.push(format!("{{\"start_date_time\":\"{at}\",\"dimensions\":[{{\"type\":\"PARKING_TIME\",\"volume\":{}}}]}}", hours.round_dp(6).normalize()));
+            } else {
+                let energy = Decimal::new(i64::try_from(rng.below(12_000)).unwrap_or(0), 3);
+                pieces.push(format!(
+                    "{{\"start_date_time\":\"{at}\",\"dimensions\":[{{\"type\":\"ENERGY\",\"volume\":{}}},{{\"type\":\"TIME\",\"volume\":{}}}]}}",
+                    energy.normalize(),
+                    hours.round_dp(6).normalize()
+                ));
+            }
+            t += chrono::Duration::minutes(piece);
+            minutes -= piece;
+        }
+    }
+    let end = t.format("%Y-%m-%dT%H:%M:%SZ");
+    format!(
+        "{{\"id\":\"CDR{}\",\"start_date_time\":\"{}\",\"end_date_time\":\"{end}\",\"currency\":\"EUR\",\"cdr_location\":{{\"country\":\"NLD\"}},\"charging_periods\":[{}],\"total_cost\":{{\"excl_vat\":0}},\"total_energy\":0,\"total_time\":0,\"last_updated\":\"{end}\"}}",
+        rng.below(1_000_000),
+        start.format("%Y-%m-%dT%H:%M:%SZ"),
+        pieces.join(","),
+    )
+}
