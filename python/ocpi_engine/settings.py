@@ -45,6 +45,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Default and maximum page size of every list endpoint (X-Limit)."""
     outbound_timeout: float = 10.0
     """Seconds before an outbound OCPI request to a partner gives up."""
+    authorize_timeout: float = 3.0
+    """Seconds a CPO waits for an eMSP's real-time authorization before the whitelist fallback applies."""
+    warm_cache: bool = False
+    """Fill the token cache from the store at start-up."""
     cache_ttl: int = 3600
     """Seconds a cached partner/token entry lives in the cache."""
     log_level: str = "INFO"

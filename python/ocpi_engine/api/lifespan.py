@@ -13,6 +13,7 @@ from ocpi_engine.cache import open_cache
 from ocpi_engine.clients.ocpi import OcpiClient
 from ocpi_engine.services.credentials import CredentialsService
 from ocpi_engine.services.partners import PartnerDirectory, new_token
+from ocpi_engine.services.tokens import TokenService
 from ocpi_engine.storage import open_store
 
 __all__ = ["lifespan", "ensure_admin_token"]
@@ -46,6 +47,9 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.client = client
     app.state.directory = directory
     app.state.credentials = CredentialsService(settings, store, directory, client)
+    app.state.tokens = TokenService(settings, store, cache, client)
+    if settings.warm_cache:
+        log.info("token cache warmed with %d tokens", await app.state.tokens.warm())
     app.state.admin_token = await ensure_admin_token(store, settings.admin_token)
     for hook in app.state.get("startup_hooks", []):
         await hook(app)

@@ -24,6 +24,8 @@ __all__ = ["MODULES", "ModuleInterface", "interfaces", "build_routers", "endpoin
 MODULES: list[str] = [
     "ocpi_engine.api.v221.credentials",
     "ocpi_engine.api.v211.credentials",
+    "ocpi_engine.api.v221.tokens",
+    "ocpi_engine.api.v211.tokens",
 ]
 """Controller modules, one line each."""
 

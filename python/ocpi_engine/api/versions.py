@@ -98,8 +98,7 @@ def get_details_211(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _cached(request, "2.1.1", lambda: _details_211(settings, roles[0]))
 
 
-@get("/ocpi/2.1.1/{party:str}", sync_to_thread=False)
-def get_party_details_211(request: Request[Any, Any, Any], party: str) -> Response[bytes]:
+def _party_details_211(request: Request[Any, Any, Any], party: str) -> Response[bytes]:
     """Version details 2.1.1 of one party role (`cpo` or `emsp`)."""
     settings = _settings(request)
     role = party.upper()
@@ -108,9 +107,23 @@ def get_party_details_211(request: Request[Any, Any, Any], party: str) -> Respon
     return _cached(request, f"2.1.1:{role}", lambda: _details_211(settings, role))
 
 
+# Static paths: the module routers below /ocpi/2.1.1/cpo/... would shadow a `{party}` parameter here.
+@get("/ocpi/2.1.1/cpo", sync_to_thread=False)
+def get_cpo_details_211(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Version details 2.1.1 of our CPO side."""
+    return _party_details_211(request, "cpo")
+
+
+@get("/ocpi/2.1.1/emsp", sync_to_thread=False)
+def get_emsp_details_211(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Version details 2.1.1 of our eMSP side."""
+    return _party_details_211(request, "emsp")
+
+
 def versions_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[get_versions, get_party_versions, get_details_221, get_details_211, get_party_details_211],
+        route_handlers=[get_versions, get_party_versions, get_details_221, get_details_211, get_cpo_details_211,
+                        get_emsp_details_211],
         tags=["OCPI versions"],
     )

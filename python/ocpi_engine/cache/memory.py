@@ -40,6 +40,10 @@ class MemoryCache:
         while len(self._data) > self._max:
             self._data.popitem(last=False)
 
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
+        if await self.get(key) is None:
+            await self.set(key, value, ttl)
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)

@@ -1,5 +1,9 @@
 """Redis cache with a short timeout and a circuit breaker: when Redis is down or slow, calls act as misses
-(the caller reads the store), the outage is logged once, and Redis is retried after a pause."""
+(the caller reads the store), the outage is logged once, and Redis is retried after a pause.
+
+A write or invalidation that could not reach Redis leaves it possibly stale (an old ALLOWED after a BLOCKED
+was accepted). Such a failure marks the cache dirty: before Redis is used again, every `ocpi:` key is
+dropped, so nothing written before the outage is ever served after it."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ class RedisCache:
         self._client: aioredis.Redis | None = None
         self._down_until = 0.0
         self._down_logged = False
+        self._dirty = False
 
     async def open(self) -> None:
         self._client = aioredis.Redis.from_url(
@@ -41,6 +46,28 @@ class RedisCache:
 
     def _available(self) -> bool:
         return self._client is not None and time.monotonic() >= self._down_until
+
+    async def _usable(self) -> bool:
+        """Available, and clean: after a failed write, drop our keys before trusting Redis again."""
+        if not self._available():
+            return False
+        if not self._dirty:
+            return True
+        try:
+            batch: list[bytes] = []
+            async for key in self._client.scan_iter(match="ocpi:*", count=1000):  # type: ignore[union-attr]
+                batch.append(key)
+                if len(batch) >= 1000:
+                    await self._client.delete(*batch)  # type: ignore[union-attr]
+                    batch.clear()
+            if batch:
+                await self._client.delete(*batch)  # type: ignore[union-attr]
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._dirty = False
+        log.warning("redis cache flushed after an outage that may have left stale entries")
+        return True
 
     def _failed(self, exc: Exception) -> None:
         self._down_until = time.monotonic() + self._retry_after
@@ -66,7 +93,7 @@ class RedisCache:
         return True
 
     async def get(self, key: str) -> bytes | None:
-        if not self._available():
+        if not await self._usable():
             return None
         try:
             value = await self._client.get(key)  # type: ignore[union-attr]
@@ -77,10 +104,20 @@ class RedisCache:
         return value
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        if not self._available():
+        if not await self._usable():
+            self._dirty = self._client is not None  # this write is lost: whatever Redis holds may be stale
             return
         try:
             await self._client.set(key, value, ex=ttl)  # type: ignore[union-attr]
+        except (RedisError, OSError) as exc:
+            self._dirty = True
+            self._failed(exc)
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
+        if not await self._usable():
+            return
+        try:
+            await self._client.set(key, value, ex=ttl, nx=True)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
@@ -91,4 +128,5 @@ class RedisCache:
         try:
             await self._client.delete(*keys)
         except (RedisError, OSError) as exc:
+            self._dirty = True
             self._failed(exc)

@@ -75,11 +75,13 @@ class OcpiClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         correlation_id: str | None = None,
+        timeout: float | None = None,
     ) -> OcpiReply:
         """Send one OCPI request; with auth_mode auto and no version, retry raw after a 401 on base64."""
-        reply = await self._send(method, url, token, version, auth_mode, body, params, headers, correlation_id)
+        reply = await self._send(method, url, token, version, auth_mode, body, params, headers, correlation_id, timeout)
         if reply.http_status == 401 and auth_mode == "auto" and version is None:
-            reply = await self._send(method, url, token, version, "raw", body, params, headers, correlation_id)
+            reply = await self._send(method, url, token, version, "raw", body, params, headers, correlation_id,
+                                     timeout)
             if reply.http_status != 401:
                 reply.headers["x-ocpi-engine-auth-mode"] = "raw"
         return reply
@@ -95,6 +97,7 @@ class OcpiClient:
         params: dict[str, Any] | None,
         headers: dict[str, str] | None,
         correlation_id: str | None,
+        timeout: float | None = None,
     ) -> OcpiReply:
         all_headers = {
             "Authorization": authorization_header(token, version=version, mode=auth_mode),
@@ -108,7 +111,9 @@ class OcpiClient:
         if headers:
             all_headers.update(headers)
         try:
-            response = await self.http.request(method, url, content=content, params=params, headers=all_headers)
+            extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+            response = await self.http.request(method, url, content=content, params=params, headers=all_headers,
+                                               **extra)
         except httpx.TimeoutException as exc:
             raise ClientApiError(
                 f"{method} {_safe_url(url)} timed out ({type(exc).__name__}); check the partner is up and reachable"

@@ -22,7 +22,9 @@ from ocpi_engine.storage.base import ObjectRecord, Store
 
 __all__ = ["IMPORTER_MODULES", "Importer", "ImportResult", "register_importer", "importers", "import_lines"]
 
-IMPORTER_MODULES: list[str] = []
+IMPORTER_MODULES: list[str] = [
+    "ocpi_engine.services.tokens",
+]
 """Modules that register importers when imported, one line each (e.g. "ocpi_engine.services.locations")."""
 
 _IMPORTERS: dict[str, Importer] = {}

@@ -106,6 +106,9 @@ class Store(Protocol):
     async def put_objects(self, records: Iterable[ObjectRecord]) -> int:
         """Insert or replace many in one transaction (all or nothing); returns how many were created."""
         ...
+    async def find_objects(self, module: str, id: str, *, partner_id: Any = ANY) -> list[ObjectRecord]:
+        """Objects of a module with this id under any owner party (oldest first)."""
+        ...
     async def delete_object(self, module: str, country_code: str, party_id: str, id: str) -> bool: ...
     async def list_objects(
         self,

@@ -53,6 +53,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: find an object by id whoever owns it (a token read at a charger: uid and type, owner unknown)
+    """
+    CREATE INDEX objects_module_id ON objects(module, id);
+    """,
 ]
 
 _PARTNER_COLUMNS = (
@@ -205,6 +209,17 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return created
+
+    async def find_objects(self, module: str, id: str, *, partner_id: Any = ANY) -> list[ObjectRecord]:
+        where = "module=? AND id=?"
+        args: list[Any] = [module, id]
+        if partner_id is OWN:
+            where += " AND partner_id IS NULL"
+        elif partner_id is not ANY:
+            where += " AND partner_id = ?"
+            args.append(partner_id)
+        rows = self._conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE {where} ORDER BY seq", args).fetchall()
+        return [self._object(r) for r in rows]
 
     async def delete_object(self, module: str, country_code: str, party_id: str, id: str) -> bool:
         cursor = self._conn.execute(

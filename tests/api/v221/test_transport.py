@@ -102,10 +102,15 @@ async def test_versions_and_details_list_only_implemented_modules(
     assert endpoints == {
         ("credentials", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/credentials",
         ("things", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/things",
+        ("tokens", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/tokens",
+        ("tokens", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/tokens",
     }
     details_211 = (await client.get("/ocpi/2.1.1/emsp", headers=auth(token))).json()["data"]
     assert all("role" not in e for e in details_211["endpoints"])
-    assert [e["identifier"] for e in details_211["endpoints"]] == ["credentials"]
+    assert {e["identifier"]: e["url"] for e in details_211["endpoints"]} == {
+        "credentials": "https://ocpi.example.com/ocpi/2.1.1/emsp/credentials",
+        "tokens": "https://ocpi.example.com/ocpi/2.1.1/emsp/tokens",
+    }
 
 
 async def test_request_and_correlation_ids_are_generated_and_echoed(
