@@ -94,6 +94,7 @@ fn lint_tariff(tariff: &Value, path: &str, warnings: &mut Vec<Warning>) {
     let Some(object) = tariff.as_object() else { return };
     let root = if path.is_empty() { "tariff".to_string() } else { format!("tariffs{path}") };
     unknown_fields(object, TARIFF_FIELDS, &root, warnings);
+    code_case(object, &root, warnings);
     for field in ["min_price", "max_price"] {
         if let Some(Value::Object(price)) = object.get(field) {
             unknown_fields(price, PRICE_FIELDS, &format!("{root}.{field}"), warnings);
@@ -149,6 +150,20 @@ fn lint_tariff(tariff: &Value, path: &str, warnings: &mut Vec<Warning>) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// `currency` is an ISO 4217 code (3 upper-case letters) and `country_code` an ISO 3166-1 alpha-2 code
+/// (2 upper-case letters) in 2.2.1 (tariffs.md section 3.1). The pricer compares currencies ignoring case, but
+/// a partner may not.
+fn code_case(object: &Map<String, Value>, root: &str, warnings: &mut Vec<Warning>) {
+    for (field, len, standard) in [("currency", 3, "ISO 4217"), ("country_code", 2, "ISO 3166-1 alpha-2")] {
+        let Some(code) = object.get(field).and_then(Value::as_str) else { continue };
+        if code.len() != len || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            let hint = if code.len() == len { format!(" (write `{}`)", code.to_ascii_uppercase()) } else { String::new() };
+            warn(warnings, "invalid_code", format!(
+                "{root}.{field} {code:?} is not {len} upper-case letters ({standard}){hint}"));
         }
     }
 }
@@ -213,6 +228,16 @@ mod tests {
             {"price_components":[{"type":"TIME","price":2.4,"step_size":900}],"restrictions":{"start_time":"17:00","end_time":"20:00"}}],
             "last_updated":"2018-12-18T17:07:11Z"}"#);
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn codes_must_be_upper_case_iso() {
+        let w = codes(r#"{"country_code":"gbr","party_id":"OSP","id":"T","currency":"gbp","elements":[
+            {"price_components":[{"type":"ENERGY","price":0.79,"step_size":1}]}]}"#);
+        let messages: Vec<&str> = w.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(messages[0].contains("tariff.currency") && messages[0].contains("`GBP`"), "{w:?}");
+        assert!(messages[1].contains("tariff.country_code") && messages[1].contains("alpha-2"), "{w:?}");
     }
 
     #[test]

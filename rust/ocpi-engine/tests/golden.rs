@@ -82,3 +82,24 @@ fn golden_corpus() {
     assert!(count >= 46, "expected the whole corpus, found {count} cases");
     assert!(failures.is_empty(), "{} golden mismatches:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Lint cases: `tests/fixtures/<case>/tariff.json` with `expected_lint.json` listing every expected warning in
+/// order (`code` and a substring of the message).
+#[test]
+fn lint_corpus() {
+    let mut count = 0;
+    let mut dirs: Vec<_> = fs::read_dir(fixtures()).expect("tests/fixtures").flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    for dir in dirs.into_iter().filter(|d| d.join("expected_lint.json").exists()) {
+        count += 1;
+        let expected: Value = serde_json::from_slice(&fs::read(dir.join("expected_lint.json")).unwrap()).unwrap();
+        let warnings = ocpi_engine::lint_tariff_json(&fs::read(dir.join("tariff.json")).unwrap()).unwrap();
+        let want = expected["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), want.len(), "{}: {warnings:?}", dir.display());
+        for (got, want) in warnings.iter().zip(want) {
+            assert_eq!(got.code, want["code"].as_str().unwrap(), "{}: {got:?}", dir.display());
+            assert!(got.message.contains(want["contains"].as_str().unwrap()), "{}: {got:?}", dir.display());
+        }
+    }
+    assert!(count >= 1, "no lint cases found");
+}
