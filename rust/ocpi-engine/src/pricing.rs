@@ -8,6 +8,29 @@
 //! extra at the last priced period's price. FLAT is billed once for the session and once for a
 //! reservation. VAT is per component; min/max_price clamp `total_cost` only. Everything is exact;
 //! [`PriceReport::rounded`] rounds once at output.
+//!
+//! Decisions where the spec leaves room (tariffs.md; corpus README rules 1-7):
+//! - **No period splitting.** tariffs.md section 4 rule 5: "The element that applies can change during the
+//!   session (time of day, power, current, kWh, duration); the CPO must then start a new ChargingPeriod". So a
+//!   period is priced whole with the elements active at its start; `min/max_kwh` compare the session energy
+//!   before the period (inclusive min, exclusive max), `min/max_duration` the seconds since `start_date_time`
+//!   ("Durations are measured from the start of the session", section 3.4 notes). When such a bound lies
+//!   strictly inside a period the report carries a `restriction_boundary_inside_period` warning instead of
+//!   inventing a split the CDR does not describe.
+//! - Time windows: `start_time` inclusive, `end_time` exclusive, `end_time < start_time` wraps past midnight,
+//!   equal never matches (corpus rule 3); dates: `start_date` inclusive, `end_date` exclusive (section 3.4).
+//!   Local time is the zone's wall clock at the period start, so DST days need no special case.
+//! - current / power: a period's `CURRENT` (else `MAX_CURRENT`, else `MIN_CURRENT`) and `POWER` (else max/min,
+//!   else its energy over its charging time); an element restricted on a quantity the CDR does not report never
+//!   matches.
+//! - Tariff choice: a period's `tariff_id` when it names a given tariff, else the first tariff whose
+//!   `[start_date_time, end_date_time)` contains the session start. `type` (AD_HOC_PAYMENT, PROFILE_*) is not
+//!   used: the CDR does not say which profile applied.
+//! - Reservation: periods with `RESERVATION_TIME` are the reservation; it expired when the session has no
+//!   ENERGY/TIME/PARKING_TIME volume at all (then RESERVATION_EXPIRES wins for TIME, section 3.6).
+//! - `incl_vat` of a component without `vat` equals `excl_vat` ("no VAT applicable", not unknown).
+//! - `total_time` is `end_date_time - start_date_time` (cdrs.md), also when periods start before
+//!   `start_date_time` (then a `periods_outside_start_end_date_time` warning).
 
 use std::fmt::Write as _;
 
@@ -329,14 +352,42 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
     let mut total_parking = Decimal::ZERO;
     let mut session_flat = false;
     let mut reservation_flat = false;
+    let (mut warned_outside, mut warned_boundary) = (false, false);
     for (index, period) in cdr.charging_periods.iter().enumerate() {
         let v = volumes(period);
+        if !warned_outside && (period.start_date_time < start || period.start_date_time > cdr.end_date_time) {
+            warned_outside = true;
+            warnings.push(Warning {
+                code: "periods_outside_start_end_date_time",
+                message: format!(
+                    "charging_periods[{index}] starts at {} outside the session's start_date_time..end_date_time; \
+                     priced as given, with session durations measured from start_date_time",
+                    period.start_date_time
+                ),
+            });
+        }
         let tariff_index = period
             .tariff_id
             .as_deref()
             .and_then(|id| normalized.iter().position(|t| t.id.eq_ignore_ascii_case(id)))
             .unwrap_or(session_tariff);
         let tariff = &normalized[tariff_index];
+        if !warned_boundary {
+            let period_end = cdr.charging_periods.get(index + 1).map_or(cdr.end_date_time, |p| p.start_date_time);
+            let energy = (energy_so_far, add(energy_so_far, v.energy, "energy")?);
+            let duration = (seconds_between(start, period.start_date_time), seconds_between(start, period_end));
+            if let Some((element, field, bound)) = tariff.cumulative_boundary_inside(energy, duration) {
+                warned_boundary = true;
+                warnings.push(Warning {
+                    code: "restriction_boundary_inside_period",
+                    message: format!(
+                        "charging_periods[{index}] crosses {field} {bound} of tariff {} element {element}; \
+                         the whole period is priced with the elements active at its start (the CPO should split it)",
+                        tariff.id
+                    ),
+                });
+            }
+        }
         let reserving = v.reservation > Decimal::ZERO;
         let moment = Moment {
             local: zone.from_utc_datetime(&period.start_date_time.0.naive_utc()).naive_local(),
@@ -692,4 +743,57 @@ fn push_json_str(out: &mut String, value: &str) {
 
 fn json_str(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::{price_cdr_json, PriceOptions};
+
+    const TARIFF: &str = r#"{"id":"T","currency":"EUR","elements":[
+        {"price_components":[{"type":"ENERGY","price":0.1,"step_size":1}],"restrictions":{"max_kwh":5}},
+        {"price_components":[{"type":"ENERGY","price":0.2,"step_size":1}]}]}"#;
+
+    fn cdr(first_start: &str, volumes: [&str; 2]) -> String {
+        format!(
+            r#"{{"start_date_time":"2024-05-01T10:00:00Z","end_date_time":"2024-05-01T12:00:00Z","currency":"EUR",
+            "charging_periods":[{{"start_date_time":"{first_start}","dimensions":[{{"type":"ENERGY","volume":{}}}]}},
+            {{"start_date_time":"2024-05-01T11:00:00Z","dimensions":[{{"type":"ENERGY","volume":{}}}]}}]}}"#,
+            volumes[0], volumes[1]
+        )
+    }
+
+    fn codes(report: &super::PriceReport) -> Vec<&'static str> {
+        report.warnings.iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn json_numbers_are_exact() {
+        // 0.1 kWh at 0.1 + 0.2 kWh at 0.1 (both below max_kwh 5): 0.03 exactly, 0.3 kWh exactly.
+        let report = price_cdr_json(cdr("2024-05-01T10:00:00Z", ["0.1", "0.2"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
+        assert_eq!(report.total_energy.as_decimal(), Decimal::new(3, 1));
+        assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(3, 2));
+        assert_eq!(codes(&report), ["time_zone_utc"]);
+    }
+
+    #[test]
+    fn a_kwh_bound_inside_a_period_is_priced_at_its_start_and_warned() {
+        // 4 kWh (< 5: 0.1/kWh) then 3 kWh from 4 kWh (still < 5 at the start: 0.1/kWh, crosses 5 inside).
+        let report = price_cdr_json(cdr("2024-05-01T10:00:00Z", ["4", "3"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
+        assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(7, 1));
+        assert_eq!(codes(&report), ["time_zone_utc", "restriction_boundary_inside_period"]);
+        assert!(report.warnings[1].message.contains("charging_periods[1] crosses max_kwh 5"), "{:?}", report.warnings);
+        // 5 kWh then 3: the second period starts at the bound, so it is priced at 0.2 with no warning.
+        let report = price_cdr_json(cdr("2024-05-01T10:00:00Z", ["5", "3"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
+        assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(11, 1));
+        assert_eq!(codes(&report), ["time_zone_utc"]);
+    }
+
+    #[test]
+    fn periods_before_the_session_start_are_warned() {
+        let report = price_cdr_json(cdr("2024-05-01T09:40:00Z", ["1", "1"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
+        assert_eq!(codes(&report), ["time_zone_utc", "periods_outside_start_end_date_time"]);
+        assert_eq!(report.total_time.as_decimal(), Decimal::TWO);
+    }
 }

@@ -198,6 +198,31 @@ impl Tariff {
     }
 }
 
+impl Tariff {
+    /// The first `min_kwh`/`max_kwh` (kWh) or `min_duration`/`max_duration` (seconds) bound of any element that
+    /// lies strictly inside a period spanning `energy` and `duration` (from, to): the CPO should have started a
+    /// new charging period there (tariffs.md section 4, rule 5). Returns (element index, field, bound).
+    #[must_use]
+    pub fn cumulative_boundary_inside(
+        &self,
+        energy: (Decimal, Decimal),
+        duration: (Decimal, Decimal),
+    ) -> Option<(usize, &'static str, Decimal)> {
+        let inside = |bound: Option<Decimal>, (from, to): (Decimal, Decimal)| bound.filter(|b| from < *b && *b < to);
+        self.elements.iter().enumerate().find_map(|(index, element)| {
+            let r = &element.restrictions;
+            [
+                ("min_kwh", inside(r.min_kwh, energy)),
+                ("max_kwh", inside(r.max_kwh, energy)),
+                ("min_duration", inside(r.min_duration, duration)),
+                ("max_duration", inside(r.max_duration, duration)),
+            ]
+            .into_iter()
+            .find_map(|(field, bound)| bound.map(|b| (index, field, b)))
+        })
+    }
+}
+
 impl Restrictions {
     /// All set restrictions hold at `moment` (tariffs.md section 3.4). Unknown current/power never match a
     /// restriction on them.
