@@ -241,7 +241,7 @@ struct Volumes {
     power: Option<Decimal>,
 }
 
-fn volumes(period: &ChargingPeriod<'_>) -> Volumes {
+fn volumes(period: &ChargingPeriod<'_>) -> Result<Volumes, Error> {
     let mut v = Volumes {
         energy: Decimal::ZERO,
         time: Decimal::ZERO,
@@ -253,10 +253,10 @@ fn volumes(period: &ChargingPeriod<'_>) -> Volumes {
     let (mut cur, mut min_cur, mut max_cur, mut pow, mut min_pow, mut max_pow) = (None, None, None, None, None, None);
     for d in &period.dimensions {
         match d.dimension {
-            CdrDimensionType::Energy => v.energy += d.volume,
-            CdrDimensionType::Time => v.time += d.volume,
-            CdrDimensionType::ParkingTime => v.parking += d.volume,
-            CdrDimensionType::ReservationTime => v.reservation += d.volume,
+            CdrDimensionType::Energy => v.energy = add(v.energy, d.volume, "energy")?,
+            CdrDimensionType::Time => v.time = add(v.time, d.volume, "time")?,
+            CdrDimensionType::ParkingTime => v.parking = add(v.parking, d.volume, "parking time")?,
+            CdrDimensionType::ReservationTime => v.reservation = add(v.reservation, d.volume, "reservation time")?,
             CdrDimensionType::Current => cur = Some(d.volume),
             CdrDimensionType::MinCurrent => min_cur = Some(d.volume),
             CdrDimensionType::MaxCurrent => max_cur = Some(d.volume),
@@ -271,7 +271,7 @@ fn volumes(period: &ChargingPeriod<'_>) -> Volumes {
     v.power = pow.or(max_pow).or(min_pow).or_else(|| {
         (v.energy > Decimal::ZERO && v.time > Decimal::ZERO).then(|| v.energy.checked_div(v.time)).flatten()
     });
-    v
+    Ok(v)
 }
 
 /// The zone restrictions are evaluated in, with a warning when it had to fall back.
@@ -354,7 +354,7 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
     let mut reservation_flat = false;
     let (mut warned_outside, mut warned_boundary) = (false, false);
     for (index, period) in cdr.charging_periods.iter().enumerate() {
-        let v = volumes(period);
+        let v = volumes(period)?;
         if !warned_outside && (period.start_date_time < start || period.start_date_time > cdr.end_date_time) {
             warned_outside = true;
             warnings.push(Warning {
@@ -543,7 +543,7 @@ fn round_total(lines: &mut [Line], dim: Dimension, last: usize, unit: Decimal) -
     let total = lines.iter().filter(|l| l.dimension == dim).try_fold(Decimal::ZERO, |acc, l| add(acc, l.volume, "volume"))?;
     let total_units = mul(total, unit, "step_size")?;
     let rounded_units = mul(div(total_units, step, "step_size")?.ceil(), step, "step_size")?;
-    let extra = div(rounded_units - total_units, unit, "step_size")?;
+    let extra = div(rounded_units.checked_sub(total_units).ok_or(Error::Overflow("step_size"))?, unit, "step_size")?;
     if extra > Decimal::ZERO {
         lines[last].volume = add(lines[last].volume, extra, "volume")?;
         lines[last].step_extra = extra;
@@ -795,5 +795,17 @@ mod tests {
         let report = price_cdr_json(cdr("2024-05-01T09:40:00Z", ["1", "1"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
         assert_eq!(codes(&report), ["time_zone_utc", "periods_outside_start_end_date_time"]);
         assert_eq!(report.total_time.as_decimal(), Decimal::TWO);
+    }
+
+    #[test]
+    fn volumes_that_overflow_when_summed_are_an_error() {
+        let max = Decimal::MAX.to_string();
+        let cdr = format!(
+            r#"{{"start_date_time":"2024-05-01T10:00:00Z","end_date_time":"2024-05-01T12:00:00Z","currency":"EUR",
+            "charging_periods":[{{"start_date_time":"2024-05-01T10:00:00Z","dimensions":[
+            {{"type":"TIME","volume":{max}}},{{"type":"TIME","volume":{max}}}]}}]}}"#
+        );
+        let err = price_cdr_json(cdr.as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap_err();
+        assert!(matches!(err, crate::Error::Overflow("time")), "{err}");
     }
 }
