@@ -114,10 +114,35 @@ async def import_objects(request: Request[Any, Any, Any], kind: str) -> Response
     return ocpi_response(msgspec.to_builtins(result))
 
 
+class AuthorizeRequest(msgspec.Struct, kw_only=True):
+    uid: str
+    type: str = "RFID"
+    location_id: str | None = None
+    evse_uids: list[str] | None = None
+
+
+@post("/tokens/authorize", status_code=200)
+async def authorize_token(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """CPO side: a driver presented this token; decide by its whitelist type (real-time call where required)."""
+    from ocpi_engine.api.params import ci_string, token_type
+    from ocpi_engine.models.v221.tokens import LocationReferences, TokenType
+
+    body = decode_body(await request.body(), AuthorizeRequest)
+    uid = ci_string(body.uid, "uid", 36)
+    kind = token_type(body.type, TokenType)
+    location = None
+    if body.location_id is not None:
+        location = LocationReferences(location_id=ci_string(body.location_id, "location_id", 36),
+                                      evse_uids=body.evse_uids)
+    decision = await request.app.state.tokens.decide(uid, kind, location)
+    return ocpi_response(msgspec.to_builtins(decision))
+
+
 def admin_router() -> Router:
     return Router(
         path="/admin",
-        route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects],
+        route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects,
+                        authorize_token],
         guards=[admin_guard],
         tags=["admin"],
     )

@@ -15,6 +15,7 @@ COMMAND_MODULES: list[str] = [
     "ocpi_engine.cli.partners",
     "ocpi_engine.cli.importing",
     "ocpi_engine.cli.pricing",
+    "ocpi_engine.cli.tokens",
 ]
 """Modules exposing `COMMANDS` (a list of click commands/groups), one line each."""
 
