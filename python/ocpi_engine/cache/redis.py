@@ -21,8 +21,10 @@ log = logging.getLogger("ocpi_engine.cache")
 class RedisCache:
     name = "redis"
 
-    def __init__(self, url: str, *, timeout: float = 0.05, retry_after: float = 1.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 0.05, retry_after: float = 1.0, namespace: str = "") -> None:
         self._url = url
+        # Prefix of every key, so platforms sharing one Redis never see each other's entries (cache/factory.py).
+        self._ns = namespace
         self._timeout = timeout
         self._retry_after = retry_after
         self._client: aioredis.Redis | None = None
@@ -55,7 +57,7 @@ class RedisCache:
             return True
         try:
             batch: list[bytes] = []
-            async for key in self._client.scan_iter(match="ocpi:*", count=1000):  # type: ignore[union-attr]
+            async for key in self._client.scan_iter(match=f"{self._ns}ocpi:*", count=1000):  # type: ignore[union-attr]
                 batch.append(key)
                 if len(batch) >= 1000:
                     await self._client.delete(*batch)  # type: ignore[union-attr]
@@ -96,7 +98,7 @@ class RedisCache:
         if not await self._usable():
             return None
         try:
-            value = await self._client.get(key)  # type: ignore[union-attr]
+            value = await self._client.get(self._ns + key)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return None
@@ -108,7 +110,7 @@ class RedisCache:
             self._dirty = self._client is not None  # this write is lost: whatever Redis holds may be stale
             return
         try:
-            await self._client.set(key, value, ex=ttl)  # type: ignore[union-attr]
+            await self._client.set(self._ns + key, value, ex=ttl)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._dirty = True
             self._failed(exc)
@@ -117,7 +119,7 @@ class RedisCache:
         if not await self._usable():
             return
         try:
-            await self._client.set(key, value, ex=ttl, nx=True)  # type: ignore[union-attr]
+            await self._client.set(self._ns + key, value, ex=ttl, nx=True)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
@@ -126,7 +128,7 @@ class RedisCache:
         if self._client is None or not keys:
             return
         try:
-            await self._client.delete(*keys)
+            await self._client.delete(*(self._ns + key for key in keys))
         except (RedisError, OSError) as exc:
             self._dirty = True
             self._failed(exc)
