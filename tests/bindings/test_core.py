@@ -143,6 +143,27 @@ def test_reprice_file_reconciles_stated_totals(tmp_path: Path) -> None:
     assert seen and seen[-1][0] == 3
 
 
+def test_reprice_file_across_chunks_keeps_line_numbers_and_order(tmp_path: Path) -> None:
+    # Over 4 MB, so the file is read in several chunks cut at line ends; blank lines, CRLF, a bad record and
+    # a last line without a newline keep their numbers and order.
+    padding = "x" * 700
+    lines = [msgspec.json.encode(cdr(str(i % 40 + 1), id=f"C{i}", note=padding)) for i in range(7000)]
+    lines[3000] = b"{broken"
+    lines[4500] = b""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\r\n".join(lines))
+    assert source.stat().st_size > 4 << 20
+    seen: list[tuple[int, int, int]] = []
+    summary = ocpi_engine.reprice_file(source, tmp_path / "out.jsonl", TARIFF, time_zone="UTC", workers=2,
+                                       progress=lambda *a: seen.append(a))
+    assert summary["records"] == 6999 and summary["errors"] == 1
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [o["line"] for o in out] == [n for n in range(1, 7001) if n != 4501]
+    assert [o.get("id") for o in out if "error" not in o] == [f"C{i}" for i in range(7000) if i not in (3000, 4500)]
+    assert [o["line"] for o in out if "error" in o] == [3001]
+    assert len(seen) >= 2 and seen[-1] == (6999, source.stat().st_size, source.stat().st_size)
+
+
 def test_211_cdr_input_is_upgraded() -> None:
     cdr211 = (FIXTURES.parent / "fixtures" / "spec__cdr_example_221" / "cdr.json").read_text()
     assert "end_date_time" in cdr211

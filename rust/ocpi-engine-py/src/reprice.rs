@@ -116,42 +116,29 @@ impl PyRepricer {
             }
             Ok(())
         });
+        // Reading and line splitting run on their own thread too, one chunk ahead of the pricing, so the workers
+        // never wait for the file (bounded channel: at most two chunks read ahead).
+        let (chunk_sender, chunks) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(2);
+        // A Mutex makes the receiver shareable with the interpreter-free closure below (Receiver is not Sync).
+        let chunks = std::sync::Mutex::new(chunks);
+        let reader = std::thread::spawn(move || read_chunks(&mut reader, &chunk_sender));
         let mut stats = Stats::default();
-        let mut carry: Vec<u8> = Vec::new();
-        let mut buffer = vec![0u8; CHUNK_BYTES];
-        let mut bytes_done: u64 = 0;
-        let mut next_line: u64 = 1;
         let mut failure: Option<PyErr> = None;
         loop {
-            let read = match reader.read(&mut buffer) {
-                Ok(n) => n,
-                Err(e) => {
+            let chunk = match py.detach(|| chunks.lock().map_err(|_| std::sync::mpsc::RecvError).and_then(|c| c.recv())) {
+                Ok(Ok(chunk)) => chunk,
+                Ok(Err(e)) => {
                     failure = Some(os_error("cannot read", &input, &e));
                     break;
                 }
+                Err(_) => break, // the reader finished: end of input
             };
-            bytes_done += read as u64;
-            let at_end = read == 0;
-            carry.extend_from_slice(&buffer[..read]);
-            let cut = if at_end { carry.len() } else { carry.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
-            if cut == 0 && !at_end {
-                continue;
-            }
-            let chunk: Vec<u8> = carry.drain(..cut).collect();
-            // Count raw lines (blank ones too) so line numbers match the input file.
             let results: Vec<RecordResult> = py.detach(|| {
-                let numbered: Vec<(u64, &[u8])> = chunk
-                    .split(|b| *b == b'\n')
-                    .enumerate()
-                    .map(|(i, l)| (next_line + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
-                    .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
-                    .collect();
                 self.pool.install(|| {
                     use rayon::prelude::*;
-                    numbered.par_iter().map(|(n, l)| self.inner.price_line(*n, l)).collect()
+                    chunk.lines.par_iter().map(|&(n, a, b)| self.inner.price_line(n, &chunk.data[a..b])).collect()
                 })
             });
-            next_line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
             for r in &results {
                 stats.add(r);
             }
@@ -160,7 +147,7 @@ impl PyRepricer {
                 break; // the writer failed; its error is reported below
             }
             if let (Some(callback), false) = (&progress, empty) {
-                if let Err(e) = callback.call1((stats.records, bytes_done, total_bytes)) {
+                if let Err(e) = callback.call1((stats.records, chunk.bytes_done, total_bytes)) {
                     failure = Some(e);
                     break;
                 }
@@ -169,10 +156,10 @@ impl PyRepricer {
                 failure = Some(e);
                 break;
             }
-            if at_end {
-                break;
-            }
         }
+        // Stop the reader if we left early (it sees the closed channel), then wait for it.
+        drop(chunks);
+        let _ = py.detach(|| reader.join());
         drop(sender);
         let written = py.detach(|| writer.join());
         match written {
@@ -192,6 +179,74 @@ impl PyRepricer {
         summary.set_item("total_cost_difference_excl_vat", stats.total_cost_difference)?;
         Ok(summary)
     }
+}
+
+/// A run of whole input lines and where each non-blank one lies: `(line number, start, end)` in `data`.
+struct Chunk {
+    data: Vec<u8>,
+    lines: Vec<(u64, usize, usize)>,
+    /// Input bytes read so far (for progress).
+    bytes_done: u64,
+}
+
+/// Read `input` in chunks of about `CHUNK_BYTES` cut at line ends, number the lines (blank ones count, so
+/// numbers match the file) and send them; stops at the end, on a read error (sent), or when nobody listens.
+fn read_chunks(input: &mut impl Read, sender: &std::sync::mpsc::SyncSender<std::io::Result<Chunk>>) {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next_line: u64 = 1;
+    let mut bytes_done: u64 = 0;
+    loop {
+        let mut data = Vec::with_capacity(CHUNK_BYTES + carry.len());
+        data.append(&mut carry);
+        let start = data.len();
+        data.resize(start + CHUNK_BYTES, 0);
+        let mut filled = start;
+        while filled < data.len() {
+            match input.read(&mut data[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+            }
+        }
+        bytes_done += (filled - start) as u64;
+        data.truncate(filled);
+        let at_end = filled < start + CHUNK_BYTES;
+        let cut = if at_end { data.len() } else { data.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+        if cut == 0 && !at_end {
+            carry = data; // one line longer than a chunk: keep reading
+            continue;
+        }
+        carry.extend_from_slice(&data[cut..]);
+        data.truncate(cut);
+        let mut lines = Vec::with_capacity(data.len() / 512 + 1);
+        let mut from = 0;
+        while from < data.len() {
+            let end = memchr_newline(&data[from..]).map_or(data.len(), |i| from + i);
+            let mut stop = end;
+            if stop > from && data[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            if data[from..stop].iter().any(|b| !b.is_ascii_whitespace()) {
+                lines.push((next_line, from, stop));
+            }
+            next_line += 1;
+            from = end + 1;
+        }
+        if !lines.is_empty() && sender.send(Ok(Chunk { data, lines, bytes_done })).is_err() {
+            return;
+        }
+        if at_end {
+            return;
+        }
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'\n')
 }
 
 #[derive(Default)]
