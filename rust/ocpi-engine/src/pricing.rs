@@ -152,13 +152,19 @@ pub fn price_cdr_json(cdr_json: &[u8], tariffs_json: Option<&[u8]>, options: &Pr
 }
 
 /// Price a session that is still running: its charging periods so far, up to its `last_updated`
-/// (or `end_date_time` when set). Accepts a 2.2.1 Session (or a CDR-shaped object).
+/// (or `end_date_time` when set). Accepts a 2.2.1 Session (or a CDR-shaped object) and a 2.1.1 Session
+/// (`start_datetime` / `end_datetime`, sessions.md "field-name trap"; its embedded `location` supplies the
+/// time zone or country when `options.time_zone` is None). A 2.2.1 Session only references its Location, so
+/// pass `options.time_zone` for it (else UTC with a warning).
 pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &PriceOptions) -> Result<PriceReport, Error> {
     #[derive(serde::Deserialize)]
     struct Session<'a> {
+        #[serde(alias = "start_datetime")]
         start_date_time: OcpiDateTime,
-        #[serde(default)]
+        #[serde(default, alias = "end_datetime")]
         end_date_time: Option<OcpiDateTime>,
+        #[serde(default, borrow, alias = "cdr_location")]
+        location: Option<crate::ocpi::v211::cdr::Location<'a>>,
         #[serde(default)]
         last_updated: Option<OcpiDateTime>,
         #[serde(borrow)]
@@ -178,7 +184,9 @@ pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &Pr
         end_date_time: end,
         currency: session.currency,
         tariffs: Vec::new(),
-        cdr_location: None,
+        cdr_location: session
+            .location
+            .map(|l| crate::ocpi::v221::cdr::CdrLocation { country: l.country, time_zone: l.time_zone }),
         charging_periods: session.charging_periods,
         total_cost: None,
         total_fixed_cost: None,
@@ -795,6 +803,23 @@ mod tests {
         let report = price_cdr_json(cdr("2024-05-01T09:40:00Z", ["1", "1"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
         assert_eq!(codes(&report), ["time_zone_utc", "periods_outside_start_end_date_time"]);
         assert_eq!(report.total_time.as_decimal(), Decimal::TWO);
+    }
+
+    #[test]
+    fn a_running_211_session_is_priced_in_its_location_zone() {
+        // 2.1.1 Session: start_datetime, embedded location. 21:30 UTC is 23:30 in Amsterdam (CEST): night rate.
+        let tariff = r#"{"id":"T","currency":"EUR","elements":[
+            {"price_components":[{"type":"TIME","price":1,"step_size":1}],"restrictions":{"start_time":"23:00","end_time":"07:00"}},
+            {"price_components":[{"type":"TIME","price":3,"step_size":1}]}]}"#;
+        let session = r#"{"id":"S","start_datetime":"2024-05-01T21:30:00Z","kwh":3,"auth_id":"A","auth_method":"WHITELIST",
+            "location":{"id":"L","country":"NLD","time_zone":"Europe/Amsterdam"},"currency":"EUR","status":"ACTIVE",
+            "charging_periods":[{"start_date_time":"2024-05-01T21:30:00Z","dimensions":[{"type":"TIME","volume":0.5}]}],
+            "last_updated":"2024-05-01T22:00:00Z"}"#;
+        let report = super::price_session_json(session.as_bytes(), tariff.as_bytes(), &PriceOptions::default()).unwrap();
+        assert_eq!(report.time_zone, "Europe/Amsterdam");
+        assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(5, 1));
+        assert_eq!(report.total_time.as_decimal(), Decimal::new(5, 1));
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     }
 
     #[test]
