@@ -215,7 +215,7 @@ fn read_chunks(input: &mut impl Read, sender: &std::sync::mpsc::SyncSender<std::
         bytes_done += (filled - start) as u64;
         data.truncate(filled);
         let at_end = filled < start + CHUNK_BYTES;
-        let cut = if at_end { data.len() } else { data.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+        let cut = if at_end { data.len() } else { memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1) };
         if cut == 0 && !at_end {
             carry = data; // one line longer than a chunk: keep reading
             continue;
@@ -225,7 +225,7 @@ fn read_chunks(input: &mut impl Read, sender: &std::sync::mpsc::SyncSender<std::
         let mut lines = Vec::with_capacity(data.len() / 512 + 1);
         let mut from = 0;
         while from < data.len() {
-            let end = memchr_newline(&data[from..]).map_or(data.len(), |i| from + i);
+            let end = memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
             let mut stop = end;
             if stop > from && data[stop - 1] == b'\r' {
                 stop -= 1;
@@ -243,10 +243,6 @@ fn read_chunks(input: &mut impl Read, sender: &std::sync::mpsc::SyncSender<std::
             return;
         }
     }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'\n')
 }
 
 #[derive(Default)]
