@@ -116,3 +116,35 @@ def test_a_strict_211_partner_registers_with_us(cpo: Server) -> None:
     assert gone.status_code == 200 and gone.json()["status_code"] == 1000
     assert httpx.get(credentials_url, headers=raw(token_c), timeout=10).status_code == 401
     assert [p["status"] for p in cpo.partners() if p["name"] == "old eMSP"] == ["UNREGISTERED"]
+
+
+def test_put_on_the_211_endpoint_switches_a_221_connection(cpo: Server) -> None:
+    """credentials.md: PUT switches the connection to the endpoint's version and re-fetches the endpoints."""
+    token_a = json.loads(cpo.cli("partners", "add", "switcher", "--json").stdout)["token_a"]
+    with FakePartner(version="2.2.1", accepted_token="fake-emsp-token") as partner:
+        body = {"token": "fake-emsp-token", "url": partner.versions_url,
+                "roles": [{"role": "EMSP", "party_id": "FAK", "country_code": "BE",
+                           "business_details": {"name": "Switcher"}}]}
+        first = httpx.post(f"{cpo.base}/ocpi/2.2.1/credentials", json=body, headers=raw(token_a), timeout=30)
+        assert first.status_code == 200, first.text
+        token_c = first.json()["data"]["token"]
+        assert next(p for p in cpo.partners() if p["name"] == "switcher")["version"] == "2.2.1"
+
+        partner.version = "2.1.1"  # the partner now speaks 2.1.1 only
+        partner.seen.clear()
+        body_211 = {"token": "fake-emsp-token", "url": partner.versions_url, "party_id": "FAK",
+                    "country_code": "BE", "business_details": {"name": "Switcher"}}
+        switched = httpx.put(f"{cpo.base}/ocpi/2.1.1/cpo/credentials", json=body_211, headers=raw(token_c),
+                             timeout=30)
+        assert switched.status_code == 200, switched.text
+        new_c = switched.json()["data"]["token"]
+        assert new_c != token_c and "roles" not in switched.json()["data"]
+        assert [(s.method, s.path) for s in partner.seen] == [("GET", "/versions"), ("GET", "/ocpi/2.1.1")]
+        assert all(s.authorization == "Token fake-emsp-token" for s in partner.seen)  # raw: 2.1.1 now
+
+    row = next(p for p in cpo.partners() if p["name"] == "switcher")
+    assert row["version"] == "2.1.1" and row["status"] == "REGISTERED"
+    assert [e["url"] for e in json.loads(row["endpoints"]) if e["identifier"] == "credentials"] == [
+        f"{partner.base}/ocpi/2.1.1/credentials"]
+    assert httpx.get(f"{cpo.base}/ocpi/versions", headers=raw(token_c), timeout=10).status_code == 401
+    assert httpx.get(f"{cpo.base}/ocpi/versions", headers=raw(new_c), timeout=10).status_code == 200
