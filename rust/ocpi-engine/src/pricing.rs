@@ -16,7 +16,8 @@
 //!   before the period (inclusive min, exclusive max), `min/max_duration` the seconds since `start_date_time`
 //!   ("Durations are measured from the start of the session", section 3.4 notes). When such a bound lies
 //!   strictly inside a period the report carries a `restriction_boundary_inside_period` warning instead of
-//!   inventing a split the CDR does not describe.
+//!   inventing a split the CDR does not describe; the same warning flags a `start_time` / `end_time`, a
+//!   `start_date` / `end_date` midnight or a `day_of_week` change inside a period (local wall clock).
 //! - Time windows: `start_time` inclusive, `end_time` exclusive, `end_time < start_time` wraps past midnight,
 //!   equal never matches (corpus rule 3); dates: `start_date` inclusive, `end_date` exclusive (section 3.4).
 //!   Local time is the zone's wall clock at the period start, so DST days need no special case.
@@ -361,6 +362,7 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
     let mut session_flat = false;
     let mut reservation_flat = false;
     let (mut warned_outside, mut warned_boundary) = (false, false);
+    let mut next_local = None;
     for (index, period) in cdr.charging_periods.iter().enumerate() {
         let v = volumes(period)?;
         if !warned_outside && (period.start_date_time < start || period.start_date_time > cdr.end_date_time) {
@@ -380,16 +382,29 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
             .and_then(|id| normalized.iter().position(|t| t.id.eq_ignore_ascii_case(id)))
             .unwrap_or(session_tariff);
         let tariff = &normalized[tariff_index];
+        // The local end of the previous period is this period's local start: convert each instant once.
+        let local_start = match next_local.take() {
+            Some(local) => local,
+            None => zone.from_utc_datetime(&period.start_date_time.0.naive_utc()).naive_local(),
+        };
         if !warned_boundary {
             let period_end = cdr.charging_periods.get(index + 1).map_or(cdr.end_date_time, |p| p.start_date_time);
             let energy = (energy_so_far, add(energy_so_far, v.energy, "energy")?);
             let duration = (seconds_between(start, period.start_date_time), seconds_between(start, period_end));
-            if let Some((element, field, bound)) = tariff.cumulative_boundary_inside(energy, duration) {
+            let crossed = tariff
+                .cumulative_boundary_inside(energy, duration)
+                .map(|(element, field, bound)| (element, format!("{field} {bound}")))
+                .or_else(|| {
+                    let local_end = zone.from_utc_datetime(&period_end.0.naive_utc()).naive_local();
+                    next_local = Some(local_end);
+                    tariff.time_boundary_inside(local_start, local_end).map(|(element, field)| (element, field.to_string()))
+                });
+            if let Some((element, what)) = crossed {
                 warned_boundary = true;
                 warnings.push(Warning {
                     code: "restriction_boundary_inside_period",
                     message: format!(
-                        "charging_periods[{index}] crosses {field} {bound} of tariff {} element {element}; \
+                        "charging_periods[{index}] crosses {what} of tariff {} element {element}; \
                          the whole period is priced with the elements active at its start (the CPO should split it)",
                         tariff.id
                     ),
@@ -398,7 +413,7 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
         }
         let reserving = v.reservation > Decimal::ZERO;
         let moment = Moment {
-            local: zone.from_utc_datetime(&period.start_date_time.0.naive_utc()).naive_local(),
+            local: local_start,
             energy_so_far,
             duration_so_far: seconds_between(start, period.start_date_time),
             current: v.current,
@@ -796,6 +811,31 @@ mod tests {
         let report = price_cdr_json(cdr("2024-05-01T10:00:00Z", ["5", "3"]).as_bytes(), Some(TARIFF.as_bytes()), &PriceOptions::default()).unwrap();
         assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(11, 1));
         assert_eq!(codes(&report), ["time_zone_utc"]);
+    }
+
+    #[test]
+    fn a_time_window_boundary_inside_a_period_is_warned() {
+        let tariff = r#"{"id":"T","currency":"EUR","elements":[
+            {"price_components":[{"type":"TIME","price":2,"step_size":1}],"restrictions":{"start_time":"17:00","end_time":"20:00"}},
+            {"price_components":[{"type":"TIME","price":1,"step_size":1}],"restrictions":{"day_of_week":["SATURDAY"]}},
+            {"price_components":[{"type":"TIME","price":3,"step_size":1}]}]}"#;
+        let cdr = |start: &str, end: &str| {
+            format!(
+                r#"{{"start_date_time":"{start}","end_date_time":"{end}","currency":"EUR","charging_periods":[
+                {{"start_date_time":"{start}","dimensions":[{{"type":"TIME","volume":1}}]}}]}}"#
+            )
+        };
+        let warned = |start: &str, end: &str| {
+            let report = price_cdr_json(cdr(start, end).as_bytes(), Some(tariff.as_bytes()), &PriceOptions::default()).unwrap();
+            report.warnings.iter().find(|w| w.code == "restriction_boundary_inside_period").map(|w| w.message.clone())
+        };
+        // Wednesday 16:30-17:30 crosses 17:00; 17:00-18:00 starts on it; 10:00-11:00 crosses nothing.
+        assert!(warned("2024-05-01T16:30:00Z", "2024-05-01T17:30:00Z").is_some_and(|m| m.contains("start_time of tariff T element 0")));
+        assert_eq!(warned("2024-05-01T17:00:00Z", "2024-05-01T18:00:00Z"), None);
+        assert_eq!(warned("2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"), None);
+        // Friday 23:30 to Saturday 00:30 crosses into Saturday; Thursday to Friday does not change membership.
+        assert!(warned("2024-05-03T23:30:00Z", "2024-05-04T00:30:00Z").is_some_and(|m| m.contains("day_of_week")));
+        assert_eq!(warned("2024-05-02T23:30:00Z", "2024-05-03T00:30:00Z"), None);
     }
 
     #[test]

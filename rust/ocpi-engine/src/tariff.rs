@@ -223,6 +223,54 @@ impl Tariff {
     }
 }
 
+impl Tariff {
+    /// The first time-of-day or calendar boundary of any element (`start_time`, `end_time`, a `start_date` /
+    /// `end_date` midnight, a midnight where `day_of_week` membership changes) strictly inside the local
+    /// wall-clock span `(from, to)` of a period: the CPO should have started a new period there (tariffs.md
+    /// section 4, rule 5). Returns (element index, field).
+    #[must_use]
+    pub fn time_boundary_inside(&self, from: NaiveDateTime, to: NaiveDateTime) -> Option<(usize, &'static str)> {
+        let span = (to - from).num_seconds();
+        if span <= 0 {
+            return None;
+        }
+        let from_second = i64::from(from.num_seconds_from_midnight());
+        let time_inside = |minute: u32| {
+            let offset = (i64::from(minute) * 60 - from_second).rem_euclid(86_400);
+            (offset > 0 && offset < span) || (offset == 0 && span > 86_400)
+        };
+        let date_inside = |date: NaiveDate| {
+            let midnight = date.and_time(chrono::NaiveTime::MIN);
+            from < midnight && midnight < to
+        };
+        self.elements.iter().enumerate().find_map(|(index, element)| {
+            let r = &element.restrictions;
+            if r.start_time.is_some_and(time_inside) {
+                return Some((index, "start_time"));
+            }
+            if r.end_time.is_some_and(time_inside) {
+                return Some((index, "end_time"));
+            }
+            if r.start_date.is_some_and(date_inside) {
+                return Some((index, "start_date"));
+            }
+            if r.end_date.is_some_and(date_inside) {
+                return Some((index, "end_date"));
+            }
+            if r.days != 0 {
+                let allowed = |date: NaiveDate| r.days & (1 << weekday_index(date.weekday())) != 0;
+                let first = allowed(from.date());
+                // Midnights inside the span, at most a week of them (membership repeats weekly).
+                let changes = from.date().iter_days().skip(1).take(7).take_while(|d| date_inside(*d)).any(|d| allowed(d) != first);
+                if changes {
+                    return Some((index, "day_of_week"));
+                }
+            }
+            None
+        })
+    }
+}
+
 impl Restrictions {
     /// All set restrictions hold at `moment` (tariffs.md section 3.4). Unknown current/power never match a
     /// restriction on them.
