@@ -135,3 +135,97 @@ proptest! {
         prop_assert_eq!(json["total_fixed_cost"]["excl_vat"].to_string().parse::<Decimal>().unwrap(), price.normalize());
     }
 }
+
+/// A restriction object built from arbitrary (also nonsensical) values.
+fn restrictions() -> impl Strategy<Value = String> {
+    let time = prop_oneof![Just("00:00".to_string()), Just("23:59".to_string()), (0u32..24, 0u32..60).prop_map(|(h, m)| format!("{h:02}:{m:02}"))];
+    let number = prop_oneof![Just("0".to_string()), Just("-1".to_string()), (0u32..100_000).prop_map(|n| dec(n).to_string())];
+    (
+        proptest::option::of(time.clone()),
+        proptest::option::of(time),
+        proptest::option::of(prop_oneof![Just("2024-03-31"), Just("2024-10-27"), Just("2024-05-01")]),
+        proptest::option::of(prop_oneof![Just("2024-03-31"), Just("2024-10-28"), Just("2024-05-02")]),
+        proptest::collection::vec(
+            (prop_oneof![Just("min_kwh"), Just("max_kwh"), Just("min_power"), Just("max_power"), Just("min_current"),
+                         Just("max_current"), Just("min_duration"), Just("max_duration")], number),
+            0..3,
+        ),
+        proptest::option::of(prop_oneof![Just("[\"MONDAY\",\"SUNDAY\"]"), Just("[]"), Just("[\"SATURDAY\"]")]),
+        proptest::option::of(prop_oneof![Just("RESERVATION"), Just("RESERVATION_EXPIRES")]),
+    )
+        .prop_map(|(start_time, end_time, start_date, end_date, bounds, days, reservation)| {
+            let mut fields = Vec::new();
+            if let Some(v) = start_time {
+                fields.push(format!("\"start_time\":\"{v}\""));
+            }
+            if let Some(v) = end_time {
+                fields.push(format!("\"end_time\":\"{v}\""));
+            }
+            if let Some(v) = start_date {
+                fields.push(format!("\"start_date\":\"{v}\""));
+            }
+            if let Some(v) = end_date {
+                fields.push(format!("\"end_date\":\"{v}\""));
+            }
+            for (name, value) in bounds {
+                fields.push(format!("\"{name}\":{value}"));
+            }
+            if let Some(v) = days {
+                fields.push(format!("\"day_of_week\":{v}"));
+            }
+            if let Some(v) = reservation {
+                fields.push(format!("\"reservation\":\"{v}\""));
+            }
+            format!("{{{}}}", fields.join(","))
+        })
+}
+
+fn element() -> impl Strategy<Value = String> {
+    let kind = prop_oneof![Just("ENERGY"), Just("TIME"), Just("PARKING_TIME"), Just("FLAT")];
+    let component = (kind, 0u32..100_000, prop_oneof![Just(0u64), Just(1), Just(300), Just(u64::MAX)], proptest::option::of(0u32..40))
+        .prop_map(|(kind, price, step, vat)| {
+            let vat = vat.map_or(String::new(), |v| format!(",\"vat\":{v}"));
+            format!("{{\"type\":\"{kind}\",\"price\":{},\"step_size\":{step}{vat}}}", dec(price))
+        });
+    (proptest::collection::vec(component, 1..4), proptest::option::of(restrictions()))
+        .prop_map(|(components, r)| match r {
+            Some(r) => format!("{{\"price_components\":[{}],\"restrictions\":{r}}}", components.join(",")),
+            None => format!("{{\"price_components\":[{}]}}", components.join(",")),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Structured but arbitrary tariffs and CDRs (odd restrictions, DST days, reservation time, negative or zero
+    /// volumes, huge step sizes, any zone) either price or return an Error; a report always renders to JSON.
+    #[test]
+    fn arbitrary_tariffs_and_cdrs_never_panic(
+        elements in proptest::collection::vec(element(), 0..5),
+        min_max in proptest::option::of((0u32..100_000, 0u32..100_000)),
+        periods in proptest::collection::vec(
+            (0u32..48, prop_oneof![Just("ENERGY"), Just("TIME"), Just("PARKING_TIME"), Just("RESERVATION_TIME"), Just("MAX_POWER"), Just("CURRENT")],
+             -1000i64..100_000),
+            0..6),
+        day in prop_oneof![Just("2024-03-31"), Just("2024-10-27"), Just("2024-05-01")],
+        zone in prop_oneof![Just("Europe/Amsterdam"), Just("America/New_York"), Just("Australia/Lord_Howe"), Just("UTC")],
+    ) {
+        let min_max = min_max.map_or(String::new(), |(lo, hi)| format!(",\"min_price\":{{\"excl_vat\":{}}},\"max_price\":{{\"excl_vat\":{},\"incl_vat\":{}}}", dec(lo), dec(hi), dec(hi)));
+        let tariff = format!("{{\"id\":\"T\",\"currency\":\"EUR\",\"elements\":[{}]{min_max}}}", elements.join(","));
+        let mut sorted = periods.clone();
+        sorted.sort_by_key(|p| p.0);
+        let body: Vec<String> = sorted
+            .iter()
+            .map(|(half_hour, kind, volume)| format!(
+                "{{\"start_date_time\":\"{day}T{:02}:{:02}:00Z\",\"dimensions\":[{{\"type\":\"{kind}\",\"volume\":{}}}]}}",
+                half_hour / 2, (half_hour % 2) * 30, Decimal::new(*volume, 3)))
+            .collect();
+        let cdr = format!("{{\"start_date_time\":\"{day}T00:00:00Z\",\"end_date_time\":\"{day}T23:59:00Z\",\"currency\":\"EUR\",\"charging_periods\":[{}]}}", body.join(","));
+        let options = PriceOptions { time_zone: Some(zone.parse().unwrap()), ..PriceOptions::default() };
+        if let Ok(report) = price_cdr_json(cdr.as_bytes(), Some(tariff.as_bytes()), &options) {
+            let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+            prop_assert!(json["total_cost"]["excl_vat"].is_number());
+        }
+        let _ = ocpi_engine::lint_tariff_json(tariff.as_bytes());
+    }
+}
