@@ -169,7 +169,8 @@ class CredentialsService:
             roles=roles_from_credentials(credentials, version, v211_role=v211_role),
             outbound_auth=discovery.auth_mode,
         )
-        await self.directory.save(updated, previous=previous)
+        if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
+            raise MethodNotAllowedError("already registered: a concurrent POST with this Token A won; use its token")
         return own_credentials(self.settings, token_c, version)
 
     async def update_incoming(
@@ -193,7 +194,8 @@ class CredentialsService:
             roles=roles_from_credentials(credentials, version, v211_role=v211_role),
             outbound_auth=discovery.auth_mode,
         )
-        await self.directory.save(updated, previous=previous)
+        if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
+            raise MethodNotAllowedError("credentials changed meanwhile: a concurrent PUT with this token won; use its token")
         return own_credentials(self.settings, token_c, version)
 
     async def unregister_incoming(self, partner: PartnerRecord) -> None:

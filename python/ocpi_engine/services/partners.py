@@ -65,7 +65,14 @@ class PartnerDirectory:
         if cache_keys:
             await self.cache.delete(*cache_keys)
 
-    async def save(self, partner: PartnerRecord, *, previous: PartnerRecord | None = None) -> None:
-        """Write the partner, then invalidate the old and new cache entries (store first: no stale reads after)."""
-        await self.store.update_partner(partner)
+    async def save(
+        self, partner: PartnerRecord, *, previous: PartnerRecord | None = None, only_if_unchanged: bool = False
+    ) -> bool:
+        """Write the partner, then invalidate the old and new cache entries (store first: no stale reads after).
+
+        With `only_if_unchanged`, write only if the stored token is still `previous`'s (a concurrent registration or
+        update with the same token lost nothing and wins nothing twice); False when not written."""
+        guard = previous.incoming_token_hash if only_if_unchanged and previous is not None else None
+        written = await self.store.update_partner(partner, only_if_token_hash=guard)
         await self.invalidate(previous, partner)
+        return written

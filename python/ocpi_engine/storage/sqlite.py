@@ -325,11 +325,12 @@ class SqliteStore:
         created = msgspec.structs.replace(partner, id=int(cursor.lastrowid or 0), created=now, updated=now)
         return created
 
-    async def update_partner(self, partner: PartnerRecord) -> None:
+    async def update_partner(self, partner: PartnerRecord, *, only_if_token_hash: str | None = None) -> bool:
         partner.updated = _now()
-        self._conn.execute(
+        guard = "" if only_if_token_hash is None else " AND incoming_token_hash=?"
+        cursor = self._conn.execute(
             "UPDATE partners SET name=?, status=?, token_kind=?, incoming_token_hash=?, next_token_hash=?, "
-            "outbound_token=?, versions_url=?, version=?, endpoints=?, roles=?, outbound_auth=?, updated=? WHERE id=?",
+            "outbound_token=?, versions_url=?, version=?, endpoints=?, roles=?, outbound_auth=?, updated=? WHERE id=?" + guard,
             (
                 partner.name,
                 partner.status,
@@ -344,8 +345,10 @@ class SqliteStore:
                 partner.outbound_auth,
                 partner.updated,
                 partner.id,
+                *(() if only_if_token_hash is None else (only_if_token_hash,)),
             ),
         )
+        return cursor.rowcount == 1
 
     async def get_partner(self, partner_id: int) -> PartnerRecord | None:
         row = self._conn.execute(f"SELECT {_PARTNER_COLUMNS} FROM partners WHERE id=?", (partner_id,)).fetchone()
