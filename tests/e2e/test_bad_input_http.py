@@ -4,6 +4,7 @@ never a 500, and changes nothing; every request leaves one structured access-log
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -62,7 +63,7 @@ def test_bodies_that_are_not_a_credentials_object_are_400(server: Server, token_
     body = response.json()
     assert body["status_code"] == 2001
     assert body["status_message"]
-    assert "timestamp" in body
+    assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$", body["timestamp"])  # DateTime string(25)
 
 
 def _set(path: list[Any], value: Any) -> Any:

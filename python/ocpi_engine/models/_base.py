@@ -104,12 +104,14 @@ def parse_datetime(value: str) -> _dt.datetime:
 
 
 def format_datetime(value: _dt.datetime) -> str:
-    """Write a DateTime as OCPI expects: UTC with a `Z` designator, fractions only when non-zero."""
+    """Write a DateTime as OCPI expects: UTC with a `Z` designator, milliseconds only when non-zero (DateTime is
+    string(25): `2018-01-01T01:08:01.123Z` fits, microseconds would not)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=_dt.UTC)
     value = value.astimezone(_dt.UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0") + "Z"
+    millis = value.microsecond // 1000
+    if millis:
+        return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}".rstrip("0") + "Z"
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
