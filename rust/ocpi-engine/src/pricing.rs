@@ -387,18 +387,21 @@ pub fn price_normalized(cdr: &Cdr<'_>, normalized: &[Tariff], options: &PriceOpt
             Some(local) => local,
             None => zone.from_utc_datetime(&period.start_date_time.0.naive_utc()).naive_local(),
         };
-        if !warned_boundary {
+        if !warned_boundary && (tariff.has_cumulative_restrictions || tariff.has_calendar_restrictions) {
             let period_end = cdr.charging_periods.get(index + 1).map_or(cdr.end_date_time, |p| p.start_date_time);
-            let energy = (energy_so_far, add(energy_so_far, v.energy, "energy")?);
-            let duration = (seconds_between(start, period.start_date_time), seconds_between(start, period_end));
-            let crossed = tariff
-                .cumulative_boundary_inside(energy, duration)
-                .map(|(element, field, bound)| (element, format!("{field} {bound}")))
-                .or_else(|| {
-                    let local_end = zone.from_utc_datetime(&period_end.0.naive_utc()).naive_local();
-                    next_local = Some(local_end);
-                    tariff.time_boundary_inside(local_start, local_end).map(|(element, field)| (element, field.to_string()))
-                });
+            let mut crossed = None;
+            if tariff.has_cumulative_restrictions {
+                let energy = (energy_so_far, add(energy_so_far, v.energy, "energy")?);
+                let duration = (seconds_between(start, period.start_date_time), seconds_between(start, period_end));
+                crossed = tariff
+                    .cumulative_boundary_inside(energy, duration)
+                    .map(|(element, field, bound)| (element, format!("{field} {bound}")));
+            }
+            if crossed.is_none() && tariff.has_calendar_restrictions {
+                let local_end = zone.from_utc_datetime(&period_end.0.naive_utc()).naive_local();
+                next_local = Some(local_end);
+                crossed = tariff.time_boundary_inside(local_start, local_end).map(|(element, field)| (element, field.to_string()));
+            }
             if let Some((element, what)) = crossed {
                 warned_boundary = true;
                 warnings.push(Warning {

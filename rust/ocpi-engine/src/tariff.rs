@@ -67,6 +67,10 @@ pub struct Tariff {
     pub start_date_time: Option<OcpiDateTime>,
     pub end_date_time: Option<OcpiDateTime>,
     pub elements: Vec<Element>,
+    /// Some element restricts min/max_kwh or min/max_duration (computed once, skips per-period checks).
+    pub has_cumulative_restrictions: bool,
+    /// Some element restricts start/end_time, start/end_date or day_of_week.
+    pub has_calendar_restrictions: bool,
 }
 
 /// What the session looks like at the start of a charging period.
@@ -159,7 +163,17 @@ impl Tariff {
             };
             elements.push(Element { components, restrictions });
         }
+        let has_cumulative_restrictions = elements.iter().any(|e| {
+            let r = &e.restrictions;
+            r.min_kwh.is_some() || r.max_kwh.is_some() || r.min_duration.is_some() || r.max_duration.is_some()
+        });
+        let has_calendar_restrictions = elements.iter().any(|e| {
+            let r = &e.restrictions;
+            r.start_time.is_some() || r.end_time.is_some() || r.start_date.is_some() || r.end_date.is_some() || r.days != 0
+        });
         Ok(Self {
+            has_cumulative_restrictions,
+            has_calendar_restrictions,
             id: tariff.id.to_string(),
             currency: tariff.currency.to_string(),
             min_price: tariff.min_price,
@@ -239,9 +253,11 @@ impl Tariff {
             let offset = (i64::from(minute) * 60 - from_second).rem_euclid(86_400);
             (offset > 0 && offset < span) || (offset == 0 && span > 86_400)
         };
+        // Most periods stay within one local day: then no date or weekday boundary can lie inside.
+        let crosses_midnight = from_second + span > 86_400;
         let date_inside = |date: NaiveDate| {
             let midnight = date.and_time(chrono::NaiveTime::MIN);
-            from < midnight && midnight < to
+            crosses_midnight && from < midnight && midnight < to
         };
         self.elements.iter().enumerate().find_map(|(index, element)| {
             let r = &element.restrictions;
@@ -257,7 +273,7 @@ impl Tariff {
             if r.end_date.is_some_and(date_inside) {
                 return Some((index, "end_date"));
             }
-            if r.days != 0 {
+            if r.days != 0 && crosses_midnight {
                 let allowed = |date: NaiveDate| r.days & (1 << weekday_index(date.weekday())) != 0;
                 let first = allowed(from.date());
                 // Midnights inside the span, at most a week of them (membership repeats weekly).
