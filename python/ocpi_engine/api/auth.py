@@ -70,7 +70,11 @@ def token_candidates(header: str | None) -> list[str]:
     return candidates
 
 
-_TOKEN_A_PATHS = re.compile(r"^/ocpi/(versions|[^/]+/versions|2\.2\.1|2\.1\.1(/[^/]+)?|.*/credentials)/?$")
+# Exactly the registration endpoints: versions, version details, the credentials module of each version. Not
+# any URL ending in `/credentials`: that may be an object id inside a functional module.
+_TOKEN_A_PATHS = re.compile(
+    r"^/ocpi/(versions|[^/]+/versions|2\.2\.1|2\.1\.1(/[^/]+)?|2\.2\.1/credentials|2\.1\.1/[^/]+/credentials)/?$"
+)
 
 
 def token_a_allowed(path: str) -> bool:
