@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use ocpi_engine::pricing::PriceOptions;
-use ocpi_engine::reprice::{split_lines, RecordResult, Repricer};
+use ocpi_engine::reprice::{split_lines, Outcome, Repricer};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -18,6 +18,15 @@ use crate::convert::{json_bytes, zone};
 use crate::errors::PyEngineError;
 
 const CHUNK_BYTES: usize = 4 << 20;
+/// Lines one worker prices into one output buffer.
+const BLOCK_LINES: usize = 256;
+
+/// The output of a block of lines: result lines (each ending in a newline), discrepancy rows, and their stats.
+struct Block {
+    json: String,
+    csv: String,
+    stats: Stats,
+}
 
 #[pyclass(frozen, name = "Repricer", module = "ocpi_engine._core")]
 pub struct PyRepricer {
@@ -94,19 +103,18 @@ impl PyRepricer {
             None => None,
         };
         // Writing runs on its own thread, one chunk behind the pricing (bounded channel: memory stays bounded).
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<RecordResult>>(2);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Block>>(2);
         let writer = std::thread::spawn(move || -> std::io::Result<()> {
             let mut out = BufWriter::with_capacity(1 << 20, out_file);
             let mut csv = csv_file.map(|f| BufWriter::with_capacity(1 << 20, f));
             if let Some(w) = csv.as_mut() {
                 w.write_all(b"line,id,field,stated,computed,difference\n")?;
             }
-            for results in receiver {
-                for r in &results {
-                    out.write_all(r.json.as_bytes())?;
-                    out.write_all(b"\n")?;
+            for blocks in receiver {
+                for block in &blocks {
+                    out.write_all(block.json.as_bytes())?;
                     if let Some(w) = csv.as_mut() {
-                        w.write_all(r.csv.as_bytes())?;
+                        w.write_all(block.csv.as_bytes())?;
                     }
                 }
             }
@@ -133,17 +141,19 @@ impl PyRepricer {
                 }
                 Err(_) => break, // the reader finished: end of input
             };
-            let results: Vec<RecordResult> = py.detach(|| {
+            // Each worker prices a block of lines into one output buffer: a few allocations per block, not
+            // several per record.
+            let blocks: Vec<Block> = py.detach(|| {
                 self.pool.install(|| {
                     use rayon::prelude::*;
-                    chunk.lines.par_iter().map(|&(n, a, b)| self.inner.price_line(n, &chunk.data[a..b])).collect()
+                    chunk.lines.par_chunks(BLOCK_LINES).map(|lines| self.price_block(&chunk.data, lines)).collect()
                 })
             });
-            for r in &results {
-                stats.add(r);
+            for block in &blocks {
+                stats.merge(&block.stats);
             }
-            let empty = results.is_empty();
-            if sender.send(results).is_err() {
+            let empty = blocks.is_empty();
+            if sender.send(blocks).is_err() {
                 break; // the writer failed; its error is reported below
             }
             if let (Some(callback), false) = (&progress, empty) {
@@ -178,6 +188,18 @@ impl PyRepricer {
         summary.set_item("max_abs_difference", stats.max_abs_difference)?;
         summary.set_item("total_cost_difference_excl_vat", stats.total_cost_difference)?;
         Ok(summary)
+    }
+}
+
+impl PyRepricer {
+    fn price_block(&self, data: &[u8], lines: &[(u64, usize, usize)]) -> Block {
+        let mut block = Block { json: String::with_capacity(lines.len() * 640), csv: String::new(), stats: Stats::default() };
+        for &(number, from, to) in lines {
+            let outcome = self.inner.write_line(number, &data[from..to], &mut block.json, &mut block.csv);
+            block.json.push('\n');
+            block.stats.add(&outcome);
+        }
+        block
     }
 }
 
@@ -256,22 +278,34 @@ struct Stats {
 }
 
 impl Stats {
-    fn add(&mut self, r: &RecordResult) {
+    fn add(&mut self, outcome: &Outcome) {
         self.records += 1;
-        if r.error.is_some() {
-            self.errors += 1;
-            return;
-        }
+        let discrepancies = match outcome {
+            Outcome::Failed { .. } => {
+                self.errors += 1;
+                return;
+            }
+            Outcome::Priced { discrepancies, .. } => discrepancies,
+        };
         self.priced += 1;
-        if !r.discrepancies.is_empty() {
+        if !discrepancies.is_empty() {
             self.with_discrepancies += 1;
         }
-        for d in &r.discrepancies {
+        for d in discrepancies {
             let diff = d.difference();
             self.max_abs_difference = self.max_abs_difference.max(diff.abs());
             if d.field == "total_cost.excl_vat" {
                 self.total_cost_difference += diff;
             }
         }
+    }
+
+    fn merge(&mut self, other: &Stats) {
+        self.records += other.records;
+        self.priced += other.priced;
+        self.errors += other.errors;
+        self.with_discrepancies += other.with_discrepancies;
+        self.max_abs_difference = self.max_abs_difference.max(other.max_abs_difference);
+        self.total_cost_difference += other.total_cost_difference;
     }
 }

@@ -45,6 +45,15 @@ pub struct RecordResult {
     pub error: Option<String>,
 }
 
+/// What [`Repricer::write_line`] found, besides the JSON it wrote.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Priced: the CDR's `id` and the stated totals that differ.
+    Priced { id: Option<String>, discrepancies: Vec<Discrepancy> },
+    /// The record could not be priced; `message` says why (also written as `"error"`).
+    Failed { message: String },
+}
+
 /// Prices CDR lines with fixed tariffs (or each CDR's own) and options.
 pub struct Repricer {
     tariffs: Option<Vec<Tariff>>,
@@ -77,17 +86,35 @@ impl Repricer {
     /// Price one line (1-based `line` number for the output).
     #[must_use]
     pub fn price_line(&self, line: u64, bytes: &[u8]) -> RecordResult {
+        let mut json = String::with_capacity(700);
+        let mut csv = String::new();
+        let outcome = self.write_line(line, bytes, &mut json, &mut csv);
+        match outcome {
+            Outcome::Priced { id, discrepancies } => {
+                RecordResult { line, id, json, discrepancies, csv, error: None }
+            }
+            Outcome::Failed { message } => {
+                RecordResult { line, id: None, json, discrepancies: Vec::new(), csv, error: Some(message) }
+            }
+        }
+    }
+
+    /// Price one line and append its result to `json` (one object, no newline) and its discrepancy rows to
+    /// `csv` (`line,id,field,stated,computed,difference\n` each). Appending into caller-owned buffers lets a
+    /// batch write many records with a handful of allocations.
+    pub fn write_line(&self, line: u64, bytes: &[u8], json: &mut String, csv: &mut String) -> Outcome {
         match self.price(bytes) {
             Ok((cdr, mut report)) => {
                 let exact_for_output = if self.options.currency_rounding { Some(report.clone()) } else { None };
                 report.round_in_place(self.options.currency_rounding);
                 let discrepancies = reconcile(&cdr, &report, self.tolerance);
-                let mut json = String::with_capacity(700);
-                let _ = write!(json, "{{\"line\":{line},\"id\":{},", json_opt(cdr.id.as_deref()));
+                let _ = write!(json, "{{\"line\":{line},\"id\":");
+                push_json_opt(json, cdr.id.as_deref());
+                json.push(',');
                 let start = json.len();
                 match &exact_for_output {
-                    Some(exact) => exact.write_json(&mut json, self.breakdown),
-                    None => report.write_rounded_json(&mut json, self.breakdown),
+                    Some(exact) => exact.write_json(json, self.breakdown),
+                    None => report.write_rounded_json(json, self.breakdown),
                 }
                 // Splice: drop the object's own braces (`{` at `start`, `}` at the end).
                 json.remove(start);
@@ -107,22 +134,23 @@ impl Repricer {
                     );
                 }
                 json.push_str("]}");
-                let mut csv = String::new();
                 for d in &discrepancies {
                     let _ = write!(csv, "{line},{},{},", csv_field(cdr.id.as_deref()), d.field);
-                    push_decimal(&mut csv, d.stated);
+                    push_decimal(csv, d.stated);
                     csv.push(',');
-                    push_decimal(&mut csv, d.computed);
+                    push_decimal(csv, d.computed);
                     csv.push(',');
-                    push_decimal(&mut csv, d.difference());
+                    push_decimal(csv, d.difference());
                     csv.push('\n');
                 }
-                RecordResult { line, id: cdr.id.map(|id| id.to_string()), json, discrepancies, csv, error: None }
+                Outcome::Priced { id: cdr.id.map(|id| id.to_string()), discrepancies }
             }
             Err(err) => {
                 let message = err.to_string();
-                let json = format!("{{\"line\":{line},\"error\":{}}}", json_opt(Some(&message)));
-                RecordResult { line, id: None, json, discrepancies: Vec::new(), csv: String::new(), error: Some(message) }
+                let _ = write!(json, "{{\"line\":{line},\"error\":");
+                push_json_opt(json, Some(&message));
+                json.push('}');
+                Outcome::Failed { message }
             }
         }
     }
@@ -156,8 +184,20 @@ fn csv_field(value: Option<&str>) -> String {
     }
 }
 
-fn json_opt(value: Option<&str>) -> String {
-    value.map_or_else(|| "null".to_string(), |v| serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
+/// `value` as a JSON string (or `null`), without an allocation when nothing needs escaping.
+fn push_json_opt(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) if !v.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
+            out.push('"');
+            out.push_str(v);
+            out.push('"');
+        }
+        Some(v) => match serde_json::to_string(v) {
+            Ok(quoted) => out.push_str(&quoted),
+            Err(_) => out.push_str("null"),
+        },
+        None => out.push_str("null"),
+    }
 }
 
 /// Stated totals of the CDR that differ from the computed (rounded) ones by more than `tolerance`.
@@ -190,4 +230,45 @@ pub fn reconcile(cdr: &Cdr<'_>, report: &PriceReport, tolerance: Decimal) -> Vec
         report.total_reservation_cost,
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARIFF: &str = r#"{"country_code":"NL","party_id":"ENG","id":"T","currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.25,"step_size":1}]}],"last_updated":"2024-01-01T00:00:00Z"}"#;
+    const CDR: &str = r#"{"id":"C\"1","start_date_time":"2024-03-01T10:00:00Z","end_date_time":"2024-03-01T11:00:00Z","currency":"EUR","cdr_location":{"country":"NLD"},"charging_periods":[{"start_date_time":"2024-03-01T10:00:00Z","dimensions":[{"type":"ENERGY","volume":4}]}],"total_cost":{"excl_vat":1.5},"last_updated":"2024-03-01T11:00:00Z"}"#;
+
+    fn repricer() -> Repricer {
+        let options = PriceOptions { time_zone: Some(chrono_tz::Tz::UTC), ..PriceOptions::default() };
+        Repricer::new(Some(TARIFF.as_bytes()), options, Decimal::new(5, 3), false).expect("tariff")
+    }
+
+    #[test]
+    fn a_priced_line_carries_its_number_id_totals_and_discrepancies() {
+        let (mut json, mut csv) = (String::new(), String::new());
+        let outcome = repricer().write_line(7, CDR.as_bytes(), &mut json, &mut csv);
+        let Outcome::Priced { id, discrepancies } = outcome else { panic!("not priced: {json}") };
+        assert_eq!(id.as_deref(), Some("C\"1"));
+        assert_eq!(discrepancies.len(), 1);
+        assert_eq!(discrepancies[0].difference(), Decimal::new(-5, 1));
+        let value: serde_json::Value = serde_json::from_str(&json).expect("one JSON object");
+        assert_eq!(value["line"], 7);
+        assert_eq!(value["id"], "C\"1");
+        assert_eq!(value["discrepancies"][0]["field"], "total_cost.excl_vat");
+        assert_eq!(csv, "7,\"C\"\"1\",total_cost.excl_vat,1.5,1,-0.5\n");
+    }
+
+    #[test]
+    fn a_bad_line_is_an_error_record_not_a_failed_batch() {
+        let lines = [b"{not json".as_slice(), CDR.as_bytes(), b"[]".as_slice()];
+        let results = repricer().price_lines(1, &lines);
+        assert_eq!(results.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(results[0].error.is_some() && results[2].error.is_some());
+        assert!(results[1].error.is_none());
+        for r in &results {
+            let value: serde_json::Value = serde_json::from_str(&r.json).expect("one JSON object per line");
+            assert_eq!(value["line"], r.line);
+        }
+    }
 }
