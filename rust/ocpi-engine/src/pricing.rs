@@ -61,7 +61,9 @@ pub struct PriceOptions {
     /// Evaluate restrictions in this zone (else the CDR location's `time_zone`, else the country's
     /// single zone, else UTC with a warning).
     pub time_zone: Option<Tz>,
-    /// Round the output to 2 decimals (cents) instead of OCPI's 4.
+    /// Round the output to 2 decimals (cents) instead of OCPI's 4. The pricing functions always return exact
+    /// values; callers apply it once at output with `report.rounded(options.currency_rounding)` (the bindings
+    /// and the batch repricer do).
     pub currency_rounding: bool,
     /// Force the input version (else detected: 2.1.1 CDRs have `stop_date_time`).
     pub version: Option<OcpiVersion>,
@@ -863,6 +865,29 @@ mod tests {
         assert_eq!(report.total_cost.excl_vat.as_decimal(), Decimal::new(5, 1));
         assert_eq!(report.total_time.as_decimal(), Decimal::new(5, 1));
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn one_rounding_at_output_half_up() {
+        // 0.125 kWh x 1.00 and 0.33335 h x 1.00: exact inside, 4 decimals (OCPI) or 2 (currency) at output.
+        let tariff = r#"{"id":"T","currency":"EUR","elements":[{"price_components":[
+            {"type":"ENERGY","price":1,"step_size":1},{"type":"TIME","price":1,"step_size":1}]}]}"#;
+        let cdr = r#"{"start_date_time":"2024-05-01T10:00:00Z","end_date_time":"2024-05-01T11:00:00Z","currency":"EUR",
+            "charging_periods":[{"start_date_time":"2024-05-01T10:00:00Z","dimensions":[
+            {"type":"ENERGY","volume":0.125},{"type":"TIME","volume":0.33335}]}]}"#;
+        let report = price_cdr_json(cdr.as_bytes(), Some(tariff.as_bytes()), &PriceOptions::default()).unwrap();
+        // TIME step 1 s: 0.33335 h = 1200.06 s -> 1201 s; the extra is billed, so the exact time cost is 1201/3600.
+        assert_eq!(report.total_energy_cost.excl_vat.as_decimal(), Decimal::new(125, 3));
+        let ocpi = report.rounded(false);
+        assert_eq!(ocpi.total_energy_cost.excl_vat.as_decimal(), Decimal::new(125, 3));
+        assert_eq!(ocpi.total_time_cost.excl_vat.as_decimal(), Decimal::new(3336, 4));
+        let cents = report.rounded(true);
+        assert_eq!(cents.total_energy_cost.excl_vat.as_decimal(), Decimal::new(13, 2));
+        assert_eq!(cents.total_time_cost.excl_vat.as_decimal(), Decimal::new(33, 2));
+        // total = 0.125 + 0.333611.. = 0.458611.. -> 0.4586 / 0.46
+        assert_eq!(ocpi.total_cost.excl_vat.as_decimal(), Decimal::new(4586, 4));
+        assert_eq!(cents.total_cost.excl_vat.as_decimal(), Decimal::new(46, 2));
+        assert!(report.to_json().contains(r#""total_cost":{"excl_vat":0.4586,"incl_vat":0.4586}"#), "{}", report.to_json());
     }
 
     #[test]
