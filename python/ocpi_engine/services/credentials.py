@@ -15,6 +15,7 @@ import msgspec
 from ocpi_engine.clients.ocpi import OcpiClient, OcpiReply
 from ocpi_engine.errors import (
     ClientApiError,
+    InvalidParametersError,
     MethodNotAllowedError,
     NoMatchingEndpointsError,
     UnsupportedVersionError,
@@ -153,6 +154,8 @@ class CredentialsService:
             raise MethodNotAllowedError("already registered: use PUT to update credentials or DELETE to unregister")
         if partner.token_kind != "A" or partner.status != "PENDING":
             raise MethodNotAllowedError("this token cannot register; ask for a new Token A")
+        roles = roles_from_credentials(credentials, version, v211_role=v211_role)
+        await self._check_parties_free(partner, roles)
         discovery = await self.discover(credentials.url, credentials.token, version=version)
         token_c = new_token()
         previous = copy.copy(partner)
@@ -166,7 +169,7 @@ class CredentialsService:
             versions_url=credentials.url,
             version=discovery.version,
             endpoints=discovery.endpoints,
-            roles=roles_from_credentials(credentials, version, v211_role=v211_role),
+            roles=roles,
             outbound_auth=discovery.auth_mode,
         )
         if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
@@ -179,6 +182,8 @@ class CredentialsService:
         """A registered partner PUTs new credentials: re-discover, issue a new token (credentials.md section 4)."""
         if partner.status != "REGISTERED":
             raise MethodNotAllowedError("not registered: POST credentials with a Token A first")
+        roles = roles_from_credentials(credentials, version, v211_role=v211_role)
+        await self._check_parties_free(partner, roles)
         discovery = await self.discover(credentials.url, credentials.token, version=version)
         token_c = new_token()
         previous = copy.copy(partner)
@@ -191,12 +196,34 @@ class CredentialsService:
             versions_url=credentials.url,
             version=discovery.version,
             endpoints=discovery.endpoints,
-            roles=roles_from_credentials(credentials, version, v211_role=v211_role),
+            roles=roles,
             outbound_auth=discovery.auth_mode,
         )
         if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
             raise MethodNotAllowedError("credentials changed meanwhile: a concurrent PUT with this token won; use its token")
         return own_credentials(self.settings, token_c, version)
+
+    async def _check_parties_free(self, partner: PartnerRecord, roles: list[dict[str, Any]]) -> None:
+        """Each party (country_code*party_id) belongs to one partner connection and is never ours: client-owned
+        objects are stored under the party, so a second holder could read and overwrite them."""
+        wanted = {(str(r["country_code"]).upper(), str(r["party_id"]).upper()) for r in roles}
+        own = (self.settings.country_code, self.settings.party_id)
+        if own in wanted:
+            raise InvalidParametersError(
+                f"invalid field `roles`: {own[0]}*{own[1]} is this platform's own party; register your own party",
+                field="roles",
+            )
+        for other in await self.store.list_partners():
+            if other.id == partner.id or other.status != "REGISTERED":
+                continue
+            taken = sorted(wanted & other.parties())
+            if taken:
+                names = ", ".join(f"{cc}*{pid}" for cc, pid in taken)
+                raise InvalidParametersError(
+                    f"invalid field `roles`: {names} is already registered by another connection on this platform; "
+                    "ask its operator to remove that connection first",
+                    field="roles",
+                )
 
     async def unregister_incoming(self, partner: PartnerRecord) -> None:
         """A registered partner DELETEs its credentials: its token dies, we stop calling it."""
