@@ -20,6 +20,10 @@ const RESTRICTION_FIELDS: &[&str] = &[
 const PRICE_FIELDS: &[&str] = &["excl_vat", "incl_vat"];
 
 /// Warnings about a tariff (one Tariff object or an array of them), 2.2.1 or 2.1.1.
+///
+/// # Errors
+/// [`Error::Json`] when the input is not JSON or does not decode as a Tariff (a missing `id`, an unknown
+/// `type` value, ...): a tariff the pricer cannot read is an error, not a warning.
 pub fn lint_tariff_json(tariff_json: &[u8]) -> Result<Vec<Warning>, Error> {
     let value: Value = serde_json::from_slice(tariff_json).map_err(|e| Error::from_json(&e, "tariff"))?;
     let mut warnings = Vec::new();

@@ -145,6 +145,12 @@ pub struct PriceReport {
 
 /// Price a CDR given as JSON bytes (2.2.1 or 2.1.1), with `tariffs_json` (one Tariff or an array) or,
 /// when None, the CDR's own `tariffs`.
+///
+/// # Errors
+/// [`Error::Json`] when the CDR or the tariffs do not decode (the message names the field and position),
+/// [`Error::InvalidInput`] for an unusable value (e.g. `elements[0].restrictions.start_time` not `HH:MM`),
+/// [`Error::NoValidTariff`] when no tariff is valid at `start_date_time`, [`Error::CurrencyMismatch`],
+/// [`Error::UnknownTimeZone`] for a location `time_zone` that is not IANA, [`Error::Overflow`] for absurd numbers.
 pub fn price_cdr_json(cdr_json: &[u8], tariffs_json: Option<&[u8]>, options: &PriceOptions) -> Result<PriceReport, Error> {
     let cdr = parse_cdr(cdr_json, options.version)?;
     let tariffs = match tariffs_json {
@@ -159,6 +165,10 @@ pub fn price_cdr_json(cdr_json: &[u8], tariffs_json: Option<&[u8]>, options: &Pr
 /// (`start_datetime` / `end_datetime`, sessions.md "field-name trap"; its embedded `location` supplies the
 /// time zone or country when `options.time_zone` is None). A 2.2.1 Session only references its Location, so
 /// pass `options.time_zone` for it (else UTC with a warning).
+///
+/// # Errors
+/// As [`price_cdr_json`], plus [`Error::InvalidInput`] when the session has neither `last_updated` nor
+/// `end_date_time`.
 pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &PriceOptions) -> Result<PriceReport, Error> {
     #[derive(serde::Deserialize)]
     struct Session<'a> {
