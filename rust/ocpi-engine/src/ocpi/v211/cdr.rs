@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::ocpi::v221::cdr::{Cdr, CdrLocation, ChargingPeriod};
-use crate::ocpi::v221::tariff::{Price, Tariff};
+use crate::ocpi::v211::tariff::Tariff211;
+use crate::ocpi::v221::tariff::Price;
 use crate::ocpi::OcpiDateTime;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -29,7 +30,7 @@ pub struct Cdr211<'a> {
     #[serde(borrow)]
     pub currency: Cow<'a, str>,
     #[serde(default, borrow)]
-    pub tariffs: Vec<Tariff<'a>>,
+    pub tariffs: Vec<Tariff211<'a>>,
     #[serde(borrow)]
     pub charging_periods: Vec<ChargingPeriod<'a>>,
     #[serde(default, deserialize_with = "crate::ocpi::number::optional_decimal")]
@@ -50,7 +51,7 @@ impl<'a> From<Cdr211<'a>> for Cdr<'a> {
             start_date_time: cdr.start_date_time,
             end_date_time: cdr.stop_date_time,
             currency: cdr.currency,
-            tariffs: cdr.tariffs,
+            tariffs: cdr.tariffs.into_iter().map(Into::into).collect(),
             cdr_location: Some(CdrLocation { country: location.country, time_zone: location.time_zone }),
             charging_periods: cdr.charging_periods,
             // 2.1.1 costs exclude VAT and state no VAT: incl is unknown.
