@@ -101,3 +101,20 @@ def test_no_token_in_the_server_log(emsp: Server) -> None:
     log = emsp.log.read_text()
     for secret in ("fake-token-a", "fake-token-c", base64.b64encode(b"fake-token-a").decode()):
         assert secret not in log
+
+
+def test_registering_a_party_we_already_connect_to_is_refused_and_undone(
+    platforms: tuple[Server, Server],
+) -> None:
+    _, emsp = platforms
+    with FakePartner() as first, FakePartner() as second:  # both answer with the party BE*FAK
+        emsp.cli("partners", "register", first.versions_url, first.accepted_token, "--name", "first")
+        before = emsp.partners()
+        result = emsp.cli("partners", "register", second.versions_url, second.accepted_token, check=False)
+        assert result.returncode == 1
+        assert "OCPI 2001:" in result.stderr and "BE*FAK" in result.stderr
+        assert emsp.partners() == before
+        # The second partner had registered us already; we told it we are gone again.
+        deletes = [s for s in second.seen if s.method == "DELETE"]
+        assert len(deletes) == 1 and deletes[0].path == "/ocpi/2.2.1/credentials"
+        assert second.accepted_token == "nothing-is-accepted-any-more"

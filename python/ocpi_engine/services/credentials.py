@@ -203,6 +203,13 @@ class CredentialsService:
             raise MethodNotAllowedError("credentials changed meanwhile: a concurrent PUT with this token won; use its token")
         return own_credentials(self.settings, token_c, version)
 
+    async def _undo_remote_registration(self, url: str, token: str, version: str, auth_mode: str) -> None:
+        """Best effort DELETE of our credentials at the partner; the caller reports the original error either way."""
+        try:
+            await self.client.request("DELETE", url, token=token, version=version, auth_mode=auth_mode)
+        except ClientApiError:
+            return
+
     async def _check_parties_free(self, partner: PartnerRecord, roles: list[dict[str, Any]]) -> None:
         """Each party (country_code*party_id) belongs to one partner connection and is never ours: client-owned
         objects are stored under the party, so a second holder could read and overwrite them."""
@@ -287,13 +294,20 @@ class CredentialsService:
                 )
             data = self._check(reply, "POST credentials", credentials_url)
             theirs = self._decode_credentials(data, version, credentials_url)
+            roles = roles_from_credentials(theirs, version)
+            try:
+                await self._check_parties_free(partner, roles)
+            except InvalidParametersError:
+                # The partner registered us already: unregister again so neither side keeps a dead connection.
+                await self._undo_remote_registration(credentials_url, theirs.token, version, discovery.auth_mode)
+                raise
             updated = msgspec.structs.replace(
                 partner,
                 status="REGISTERED",
                 token_kind="C",
                 outbound_token=theirs.token,
                 versions_url=theirs.url,
-                roles=roles_from_credentials(theirs, version),
+                roles=roles,
             )
             await self.directory.save(updated, previous=partner)
             return updated
