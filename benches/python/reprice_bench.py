@@ -64,6 +64,9 @@ def main() -> None:
     parser.add_argument("--stated-totals", choices=["random", "none"], default="random",
                         help="random: every CDR states a total that is off (worst case for the discrepancy "
                              "report); none: CDRs state no totals (a plain repricing job)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="reprice the generated file this many times and report the fastest run (a shared, "
+                             "noisy machine)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
@@ -73,10 +76,15 @@ def main() -> None:
               file=sys.stderr)
         os.sync()  # the generator's 800 MB of dirty pages must not be written back inside the timed window
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        summary = ocpi_engine.reprice_file(source, target, json.dumps(TARIFF), time_zone="Europe/Amsterdam",
-                                           workers=args.workers, discrepancies=Path(tmp) / "d.csv")
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        elapsed = cpu = float("inf")
+        for _ in range(args.repeat):
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            summary = ocpi_engine.reprice_file(source, target, json.dumps(TARIFF), time_zone="Europe/Amsterdam",
+                                               workers=args.workers, discrepancies=Path(tmp) / "d.csv")
+            run, run_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            print(f"  run: {args.cdrs / run:,.0f} CDRs/s, {run_cpu / run:.2f} cores busy", file=sys.stderr)
+            if run < elapsed:
+                elapsed, cpu = run, run_cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         assert summary["records"] == args.cdrs and summary["errors"] == 0, summary
         t0 = time.perf_counter()
