@@ -186,6 +186,59 @@ def test_arbitrary_bytes_only_raise_engine_errors(data: bytes) -> None:
         pass
 
 
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.decimals(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+    | st.sampled_from(["2024-03-01T10:00:00Z", "2024-13-45T99:00:00Z", "ENERGY", "PARKING_TIME", "MONDAY", "25:00"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+
+
+_encode_numbers = msgspec.json.Encoder(decimal_format="number").encode
+
+
+def _bases() -> tuple[dict[str, Any], dict[str, Any]]:
+    base_cdr = json.loads(_encode_numbers(cdr("3", total_cost={"excl_vat": Decimal("0.5")})), parse_float=Decimal)
+    base_tariff = json.loads(_encode_numbers(TARIFF), parse_float=Decimal)
+    base_tariff["elements"][0]["restrictions"] = {"start_time": "08:00", "end_time": "02:00", "max_kwh": 50}
+    return base_cdr, base_tariff
+
+
+def test_the_unmutated_documents_price() -> None:
+    base_cdr, base_tariff = _bases()
+    report = ocpi_engine.price_cdr(_encode_numbers(base_cdr), _encode_numbers(base_tariff), time_zone="UTC")
+    assert report.total_cost.excl_vat == Decimal("0.5")
+
+
+def _mutate(document: Any, path: list[int], value: Any) -> Any:
+    """Replace one node of `document`, chosen by `path` (indexes into the keys or items at each level)."""
+    if not path or not isinstance(document, dict | list) or not document:
+        return value
+    keys = list(document) if isinstance(document, dict) else list(range(len(document)))
+    key = keys[path[0] % len(keys)]
+    copy = dict(document) if isinstance(document, dict) else list(document)
+    copy[key] = _mutate(document[key], path[1:], value)
+    return copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.booleans(), st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=5), JSON_VALUES)
+def test_any_field_set_to_any_json_only_raises_engine_errors(in_tariff: bool, path: list[int], value: Any) -> None:
+    # Structured garbage gets past the JSON parser, deep into the engine: a wrong type, a huge number, a bad
+    # date or enum in any field of the CDR or the tariff must give a report or an EngineError, nothing else.
+    base_cdr, base_tariff = _bases()
+    document = _mutate(base_tariff if in_tariff else base_cdr, path, value)
+    cdr_input, tariff_input = (base_cdr, document) if in_tariff else (document, base_tariff)
+    try:
+        report = ocpi_engine.price_cdr(_encode_numbers(cdr_input), _encode_numbers(tariff_input), time_zone="UTC")
+    except EngineError as error:
+        assert str(error)
+    else:
+        assert isinstance(report.total_cost.excl_vat, Decimal)
+        json.loads(report.to_json())
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=4, allow_nan=False))
 def test_decimals_survive_python_rust_python(volume: Decimal) -> None:
