@@ -47,6 +47,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Seconds before an outbound OCPI request to a partner gives up."""
     authorize_timeout: float = 3.0
     """Seconds a CPO waits for an eMSP's real-time authorization before the whitelist fallback applies."""
+    cache: str = "auto"
+    """`auto`: Redis when OCPI_ENGINE_REDIS_URL is set, else in-process; `none`: no cache (every lookup reads
+    the store; for measurements)."""
     warm_cache: bool = False
     """Fill the token cache from the store at start-up."""
     cache_ttl: int = 3600

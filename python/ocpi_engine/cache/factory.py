@@ -26,6 +26,10 @@ def cache_namespace(settings: Settings) -> str:
 
 
 def open_cache(settings: Settings) -> Cache:
+    if settings.cache == "none":
+        from ocpi_engine.cache.memory import NullCache
+
+        return NullCache()
     if settings.redis_url:
         from ocpi_engine.cache.redis import RedisCache
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-__all__ = ["MemoryCache"]
+__all__ = ["MemoryCache", "NullCache"]
 
 
 class MemoryCache:
@@ -47,3 +47,30 @@ class MemoryCache:
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)
+
+
+class NullCache:
+    """No cache at all (`OCPI_ENGINE_CACHE=none`): every read goes to the store. For measurements and debugging."""
+
+    name = "none"
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+    async def get(self, key: str) -> bytes | None:
+        return None
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None:
+        return None
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
+        return None
+
+    async def delete(self, *keys: str) -> None:
+        return None
