@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod lint;
+pub mod location_diff;
 pub mod money;
 pub mod ocpi;
 pub mod pricing;
@@ -15,6 +16,7 @@ pub mod timezone;
 
 pub use error::Error;
 pub use lint::lint_tariff_json;
+pub use location_diff::{apply_location_ops, diff_locations_json, LocationDiff, LocationOp};
 pub use pricing::{price_cdr_json, price_session_json, PriceOptions, PriceReport};
 
 /// Version of the core crate, exported to Python as `ocpi_engine._core.__version__`.
