@@ -48,8 +48,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     authorize_timeout: float = 3.0
     """Seconds a CPO waits for an eMSP's real-time authorization before the whitelist fallback applies."""
     cache: str = "auto"
-    """`auto`: Redis when OCPI_ENGINE_REDIS_URL is set, else in-process; `none`: no cache (every lookup reads
-    the store; for measurements)."""
+    """`auto`: with OCPI_ENGINE_REDIS_URL, Redis plus an in-process tier kept coherent by Redis invalidation
+    messages (cache/tiered.py), else in-process only; `redis`: Redis only, one round trip per lookup; `none`: no
+    cache, every lookup reads the store (for measurements)."""
     warm_cache: bool = False
     """Fill the token cache from the store at start-up."""
     cache_ttl: int = 3600
@@ -75,6 +76,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise SettingsError("OCPI_ENGINE_PUBLIC_URL must start with http:// or https://")
         if not 1 <= self.page_size <= 10_000:
             raise SettingsError("OCPI_ENGINE_PAGE_SIZE must be between 1 and 10000")
+        if self.cache not in ("auto", "redis", "none"):
+            raise SettingsError("OCPI_ENGINE_CACHE must be auto, redis or none")
         if self.workers < 1:
             raise SettingsError("OCPI_ENGINE_WORKERS must be at least 1")
 

@@ -33,7 +33,12 @@ def open_cache(settings: Settings) -> Cache:
     if settings.redis_url:
         from ocpi_engine.cache.redis import RedisCache
 
-        return RedisCache(settings.redis_url, namespace=cache_namespace(settings))
+        remote = RedisCache(settings.redis_url, namespace=cache_namespace(settings))
+        if settings.cache == "redis" or not settings.redis_url.startswith("redis://"):
+            return remote
+        from ocpi_engine.cache.tiered import TieredCache
+
+        return TieredCache(remote, settings.redis_url, namespace=cache_namespace(settings))
     if settings.workers > 1:
         # An in-process cache per worker would keep serving a rotated or revoked token from the workers that
         # did not handle the change; without Redis every lookup reads the store.

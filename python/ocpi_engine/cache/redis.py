@@ -123,6 +123,22 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
+    def mark_dirty(self) -> None:
+        """Some write may not have reached Redis (seen by another process): drop our keys before the next use."""
+        if self._client is not None:
+            self._dirty = True
+
+    async def publish(self, channel: bytes, payload: bytes) -> bool:
+        """Publish on a channel (cache invalidation); False when Redis could not take it."""
+        if not await self._usable():
+            return False
+        try:
+            await self._client.publish(channel, payload)  # type: ignore[union-attr]
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        return True
+
     async def delete(self, *keys: str) -> None:
         # Invalidation must not be skipped while the breaker is open: try anyway, Redis may be back.
         if self._client is None or not keys:

@@ -1,0 +1,291 @@
+"""An in-process tier in front of Redis, kept coherent across workers and hosts by Redis invalidation messages.
+
+Hot reads (partner authentication, token authorization) are answered from a dict in the worker: no network
+round trip. Every write goes to Redis (through `RedisCache`), then an invalidation message naming the key is
+published on the platform's channel; every process subscribes to that channel and drops the key.
+
+Why a stale ALLOWED after an accepted BLOCKED cannot be served:
+
+1. Before answering from the local tier, a reader drains its subscription socket (one non-blocking `recv`),
+   so an invalidation Redis delivered before the reader's request arrived is applied first.
+2. The local tier is trusted only under a lease: every process publishes a heartbeat carrying its wall clock
+   every `heartbeat` seconds; a process trusts its local entries only while the newest heartbeat it has read
+   was sent less than `lease` seconds ago. When Redis stalls or the subscription breaks, trust lapses, the
+   local tier is emptied and reads go to Redis or the store.
+3. A writer that could not publish its invalidation (Redis down or slow) waits out the lease before it
+   acknowledges the write: by then no process trusts a local entry from before the write.
+4. After a lapse, Redis itself may hold entries some writer failed to overwrite: the process marks Redis
+   dirty, so its keys are dropped before it is read again (see `RedisCache`).
+
+Limit: a network partition that cuts one host off from Redis while the others still reach it is handled by
+(3) for the local tiers, but entries that host failed to overwrite in Redis stay until its own flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+import urllib.parse
+from collections import OrderedDict
+
+from ocpi_engine.cache.redis import RedisCache
+
+__all__ = ["TieredCache", "RespSubscriber"]
+
+log = logging.getLogger("ocpi_engine.cache")
+
+_HEARTBEAT = b"\x00hb:"
+
+
+class RespSubscriber:
+    """A SUBSCRIBE connection read without blocking: `drain()` applies whatever Redis has already delivered."""
+
+    def __init__(self, url: str, channel: bytes, *, timeout: float = 0.5) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "redis":
+            raise ValueError(f"the in-process tier needs a redis:// URL, not {parts.scheme}://")
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 6379
+        self._user = urllib.parse.unquote(parts.username) if parts.username else None
+        self._password = urllib.parse.unquote(parts.password) if parts.password else None
+        self._channel = channel
+        self._timeout = timeout
+        self._sock: socket.socket | None = None
+        self._buf = bytearray()
+
+    @property
+    def connected(self) -> bool:
+        return self._sock is not None
+
+    def connect(self) -> None:
+        """Blocking connect + AUTH + SUBSCRIBE (bounded by the timeout), then non-blocking reads."""
+        self.close()
+        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._password is not None:
+                args = [b"AUTH", *([self._user.encode()] if self._user else []), self._password.encode()]
+                sock.sendall(_command(args))
+                reply = sock.recv(4096)
+                if not reply.startswith(b"+OK"):
+                    raise OSError("redis refused AUTH for the invalidation channel")
+            sock.sendall(_command([b"SUBSCRIBE", self._channel]))
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+        self._buf.clear()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def drain(self) -> list[bytes]:
+        """Payloads of the messages delivered so far (never blocks). On a broken connection: closes it."""
+        sock = self._sock
+        if sock is None:
+            return []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.close()
+                break
+            if not chunk:
+                self.close()
+                break
+            self._buf += chunk
+            if len(chunk) < 65536:
+                break
+        if not self._buf:
+            return []
+        messages: list[bytes] = []
+        pos = 0
+        while True:
+            parsed = _parse(self._buf, pos)
+            if parsed is None:
+                break
+            value, pos = parsed
+            if isinstance(value, list) and len(value) == 3 and value[0] == b"message":
+                payload = value[2]
+                if isinstance(payload, bytes):
+                    messages.append(payload)
+        del self._buf[:pos]
+        return messages
+
+
+def _command(args: list[bytes]) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+def _parse(buf: bytearray, pos: int) -> tuple[object, int] | None:
+    """One RESP2 value at `pos`, or None when it has not fully arrived yet."""
+    end = buf.find(b"\r\n", pos)
+    if end < 0:
+        return None
+    kind, line = buf[pos:pos + 1], bytes(buf[pos + 1:end])
+    pos = end + 2
+    if kind == b"$":
+        length = int(line)
+        if length < 0:
+            return None, pos
+        if len(buf) < pos + length + 2:
+            return None
+        return bytes(buf[pos:pos + length]), pos + length + 2
+    if kind == b"*":
+        items: list[object] = []
+        for _ in range(int(line)):
+            parsed = _parse(buf, pos)
+            if parsed is None:
+                return None
+            item, pos = parsed
+            items.append(item)
+        return items, pos
+    if kind == b":":
+        return int(line), pos
+    return line, pos  # + simple string, - error
+
+
+class TieredCache:
+    """`Cache` with an in-process tier over a `RedisCache`; see the module docstring for the coherence rules."""
+
+    name = "redis"
+    local_tier = True
+
+    def __init__(self, remote: RedisCache, url: str, *, namespace: str = "", max_entries: int = 200_000,
+                 heartbeat: float = 0.2, lease: float = 1.0, local_ttl: float = 300.0) -> None:
+        self.remote = remote
+        self._channel = f"{namespace}ocpi:invalidate".encode()
+        self._sub = RespSubscriber(url, self._channel)
+        self._local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max = max_entries
+        self._heartbeat = heartbeat
+        self._lease = lease
+        self._local_ttl = local_ttl
+        self._last_beat = 0.0  # sender wall clock of the newest heartbeat read
+        self._generation = 0  # bumped by every invalidation applied: fills racing one are dropped
+        self._trusted = False
+        self._ever_trusted = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------------------------
+    async def open(self) -> None:
+        await self.remote.open()
+        self._try_connect()
+        self._task = asyncio.get_running_loop().create_task(self._beat_forever())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                pass
+            self._task = None
+        self._sub.close()
+        self._local.clear()
+        await self.remote.close()
+
+    async def ping(self) -> bool:
+        return await self.remote.ping()
+
+    def _try_connect(self) -> None:
+        try:
+            self._sub.connect()
+        except OSError as exc:
+            log.debug("invalidation channel unavailable: %s", exc)
+
+    async def _beat_forever(self) -> None:
+        while True:
+            if not self._sub.connected:
+                await asyncio.to_thread(self._try_connect)
+            await self._publish(_HEARTBEAT + repr(time.time()).encode())
+            self._apply(self._sub.drain())
+            await asyncio.sleep(self._heartbeat)
+
+    # -- coherence -----------------------------------------------------------------------------------
+    def _apply(self, messages: list[bytes]) -> None:
+        for payload in messages:
+            if payload.startswith(_HEARTBEAT):
+                try:
+                    sent = float(payload[len(_HEARTBEAT):])
+                except ValueError:
+                    continue
+                if sent > self._last_beat:
+                    self._last_beat = sent
+                continue
+            self._generation += 1
+            if payload == b"*":
+                self._local.clear()
+            else:
+                self._local.pop(payload.decode(), None)
+
+    def _check(self) -> bool:
+        """Drain delivered invalidations; True while the lease holds (local entries may be served)."""
+        self._apply(self._sub.drain())
+        trusted = self._sub.connected and time.time() - self._last_beat < self._lease
+        if trusted != self._trusted:
+            self._trusted = trusted
+            if not trusted:
+                self._local.clear()
+                self._generation += 1
+                self.remote.mark_dirty()
+                log.warning("cache invalidation channel lost; in-process tier off until Redis answers again")
+            elif self._ever_trusted:
+                log.warning("cache invalidation channel back; in-process tier on")
+            self._ever_trusted = self._ever_trusted or trusted
+        return trusted
+
+    async def _publish(self, payload: bytes) -> bool:
+        return await self.remote.publish(self._channel, payload)
+
+    async def _invalidate(self, keys: tuple[str, ...]) -> None:
+        self._generation += 1
+        for key in keys:
+            self._local.pop(key, None)
+        published = True
+        for key in keys:
+            published = await self._publish(key.encode()) and published
+        if not published:
+            # Other processes may still trust an entry from before this write: wait until their lease is over.
+            self._local.clear()
+            await asyncio.sleep(self._lease + self._heartbeat)
+
+    # -- Cache -----------------------------------------------------------------------------------------
+    async def get(self, key: str) -> bytes | None:
+        if self._check():
+            entry = self._local.get(key)
+            if entry is not None:
+                if entry[0] >= time.monotonic():
+                    return entry[1]
+                self._local.pop(key, None)
+        generation = self._generation
+        value = await self.remote.get(key)
+        if value is not None and self._check() and generation == self._generation:
+            self._local[key] = (time.monotonic() + self._local_ttl, value)
+            if len(self._local) > self._max:
+                self._local.popitem(last=False)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None:
+        await self.remote.set(key, value, ttl)
+        await self._invalidate((key,))
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
+        # A fill after a miss: only Redis; the local tier fills from Redis on the next read.
+        await self.remote.set_if_absent(key, value, ttl)
+
+    async def delete(self, *keys: str) -> None:
+        if not keys:
+            return
+        await self.remote.delete(*keys)
+        await self._invalidate(keys)

@@ -1,0 +1,146 @@
+"""The in-process tier over Redis (cache/tiered.py) against a real redis-server: local hits, invalidation seen
+by the next read in another process's tier, the lease when Redis stalls, writers waiting out the lease."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ocpi_engine.cache.redis import RedisCache
+from ocpi_engine.cache.tiered import RespSubscriber, TieredCache, _parse
+from tests.cache.test_redis_cache import RedisProcess, redis_process  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.redis
+
+LEASE = 0.6
+BEAT = 0.1
+
+
+class CountingRedis(RedisCache):
+    """Counts the GETs that reach Redis, to tell local hits from round trips."""
+
+    gets = 0
+
+    async def get(self, key: str) -> bytes | None:
+        self.gets += 1
+        return await super().get(key)
+
+
+def tier(url: str) -> TieredCache:
+    remote = CountingRedis(url, namespace="t:", timeout=0.05, retry_after=0.3)
+    return TieredCache(remote, url, namespace="t:", heartbeat=BEAT, lease=LEASE)
+
+
+async def until_trusted(cache: TieredCache, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not cache._check():
+        assert time.monotonic() < deadline, "the invalidation channel never became live"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def pair(redis_process: RedisProcess) -> AsyncIterator[tuple[TieredCache, TieredCache]]:  # noqa: F811
+    a, b = tier(redis_process.url), tier(redis_process.url)
+    await a.open()
+    await b.open()
+    await until_trusted(a)
+    await until_trusted(b)
+    yield a, b
+    await a.close()
+    await b.close()
+
+
+async def test_second_read_is_local(pair: tuple[TieredCache, TieredCache]) -> None:
+    a, b = pair
+    await b.set("ocpi:token:X", b"allowed", 60)
+    assert await a.get("ocpi:token:X") == b"allowed"
+    before = a.remote.gets  # type: ignore[attr-defined]
+    for _ in range(100):
+        assert await a.get("ocpi:token:X") == b"allowed"
+    assert a.remote.gets == before  # type: ignore[attr-defined]  # no round trip once local
+
+
+async def test_write_in_one_process_is_seen_by_the_next_read_in_another(pair: tuple[TieredCache, TieredCache]) -> None:
+    a, b = pair
+    for i in range(200):  # no sleep between the write and the read: the drain before a local hit applies it
+        await b.set("ocpi:token:T", b"ALLOWED-%d" % i, 60)
+        assert await a.get("ocpi:token:T") == b"ALLOWED-%d" % i
+        assert await a.get("ocpi:token:T") == b"ALLOWED-%d" % i  # and the local copy is the new one
+        await b.set("ocpi:token:T", b"BLOCKED-%d" % i, 60)
+        assert await a.get("ocpi:token:T") == b"BLOCKED-%d" % i
+    await b.delete("ocpi:token:T")
+    assert await a.get("ocpi:token:T") is None
+
+
+async def test_stalled_redis_ends_the_lease_and_writers_wait_it_out(
+    pair: tuple[TieredCache, TieredCache], redis_process: RedisProcess  # noqa: F811
+) -> None:
+    a, b = pair
+    await b.set("ocpi:token:S", b"ALLOWED", 60)
+    assert await a.get("ocpi:token:S") == b"ALLOWED"
+    assert redis_process.proc is not None
+    os.kill(redis_process.proc.pid, signal.SIGSTOP)  # partition: connections stay open, nothing answers
+    try:
+        started = time.monotonic()
+        await b.set("ocpi:token:S", b"BLOCKED", 60)  # cannot reach Redis: waits until no tier trusts old entries
+        assert time.monotonic() - started >= LEASE
+        # the other process no longer serves its local ALLOWED: a miss (its caller reads the store)
+        assert await a.get("ocpi:token:S") is None
+        assert not a._check()
+    finally:
+        os.kill(redis_process.proc.pid, signal.SIGCONT)
+    # Redis answers again: the entry that missed the write is dropped before Redis is trusted again
+    deadline = time.monotonic() + 5
+    while (got := await a.get("ocpi:token:S")) is not None or not a._check():
+        assert got != b"ALLOWED", "a stale ALLOWED was served after the BLOCKED write"
+        assert time.monotonic() < deadline, "the tier did not come back"
+        await asyncio.sleep(0.05)
+    await b.set("ocpi:token:S", b"BLOCKED", 60)
+    assert await a.get("ocpi:token:S") == b"BLOCKED"
+
+
+async def test_redis_restart_reconnects_and_clears(pair: tuple[TieredCache, TieredCache],
+                                                   redis_process: RedisProcess) -> None:  # noqa: F811
+    a, b = pair
+    await b.set("ocpi:token:R", b"v1", 60)
+    assert await a.get("ocpi:token:R") == b"v1"
+    redis_process.stop()
+    await asyncio.sleep(LEASE + 0.2)
+    assert await a.get("ocpi:token:R") is None  # lapsed: nothing served from the local tier
+    redis_process.start()
+    await asyncio.sleep(0.5)  # past the breaker pause
+    await until_trusted(a)
+    await until_trusted(b)
+    await b.set("ocpi:token:R", b"v2", 60)
+    assert await a.get("ocpi:token:R") == b"v2"
+
+
+def test_resp_parser_handles_split_messages() -> None:
+    message = b"*3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$5\r\nhello\r\n"
+    for cut in range(1, len(message)):
+        assert _parse(bytearray(message[:cut]), 0) is None
+    assert _parse(bytearray(message), 0) == ([b"message", b"chan", b"hello"], len(message))
+    assert _parse(bytearray(b":1\r\n"), 0) == (1, 4)
+
+
+def test_subscriber_refuses_non_redis_urls() -> None:
+    with pytest.raises(ValueError, match="redis://"):
+        RespSubscriber("rediss://127.0.0.1:1/0", b"c")
+
+
+async def test_cache_setting_selects_the_tier(tmp_path: Path, redis_process: RedisProcess) -> None:  # noqa: F811
+    from ocpi_engine.cache.factory import open_cache
+    from ocpi_engine.settings import Settings
+
+    auto = open_cache(Settings(redis_url=redis_process.url, database_url=f"sqlite:///{tmp_path}/s.db"))
+    only = open_cache(Settings(redis_url=redis_process.url, cache="redis", database_url=f"sqlite:///{tmp_path}/s.db"))
+    none = open_cache(Settings(redis_url=redis_process.url, cache="none"))
+    assert isinstance(auto, TieredCache)
+    assert isinstance(only, RedisCache) and not isinstance(only, TieredCache)
+    assert none.name == "none"
