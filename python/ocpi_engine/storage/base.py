@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-__all__ = ["ObjectRecord", "Page", "PartnerRecord", "Store", "OWN", "ANY"]
+__all__ = ["ObjectRecord", "Page", "PartnerRecord", "Store", "OWN", "ANY", "OutboxEntry", "OutboxStats", "MergeResult"]
 
 
 class _Own:
@@ -91,6 +91,52 @@ class PartnerRecord(msgspec.Struct, kw_only=True):
         return None
 
 
+class OutboxEntry(msgspec.Struct, kw_only=True):
+    """One push waiting for a partner (durable outbox). Entries of one object go out in `seq` order."""
+
+    partner_id: int
+    module: str
+    country_code: str
+    party_id: str
+    object_id: str
+    """Store id of the object (the order key is partner, module, country_code, party_id, object_id)."""
+    sub_path: str = ""
+    """Part of the object addressed: "" the whole object, `EVSE1` or `EVSE1/2` for a location's EVSE or connector."""
+    method: str
+    """PUT, PATCH, POST or DELETE."""
+    path: str
+    """Relative to the partner's module endpoint: `/NL/OCE/LOC1/EVSE1`, `/NL/OCE/T1?type=RFID`, or "" (POST)."""
+    body: bytes | None = None
+    attempts: int = 0
+    next_attempt_at: float = 0.0
+    """Unix time before which the entry is not sent (backoff, Retry-After)."""
+    state: str = "PENDING"
+    """PENDING (waiting or in flight) or DEAD (refused for good: a permanent 4xx or OCPI 2xxx; kept for `sync status`)."""
+    last_error: str | None = None
+    created: str = ""
+    seq: int = 0
+
+
+class OutboxStats(msgspec.Struct, kw_only=True):
+    partner_id: int
+    pending: int
+    dead: int
+    oldest_created: str | None
+    next_attempt_at: float | None
+    max_attempts: int
+    last_error: str | None
+
+
+class MergeResult(msgspec.Struct, kw_only=True):
+    written: int = 0
+    """Objects created or replaced."""
+    created: int = 0
+    older: int = 0
+    """Skipped: the stored copy has a newer last_updated."""
+    refused: int = 0
+    """Skipped: the key belongs to another writer (our own object, or another partner's)."""
+
+
 class Store(Protocol):
     """Async persistence interface. Callers never see SQL; a PostgreSQL backend implements the same methods."""
 
@@ -142,3 +188,45 @@ class Store(Protocol):
     # -- platform key/value (generated admin token, sync watermarks, ...) --------------------------
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- partner sync: durable outbox and pulled objects ------------------------------------------------
+    async def put_objects_with_outbox(self, records: Iterable[ObjectRecord], entries: Iterable[OutboxEntry]) -> int:
+        """Write objects and enqueue their pushes in one transaction (all or nothing); returns objects created."""
+        ...
+    async def enqueue_outbox(self, entries: Iterable[OutboxEntry]) -> int:
+        """Append entries (coalescing: a whole-object PUT replaces the object's waiting entries, a PUT to the same
+        path as the object's last waiting entry replaces its body). Returns how many rows were added or replaced."""
+        ...
+    async def claim_outbox(self, partner_id: int, *, now: float, lease_until: float, owner: str,
+                           limit: int) -> list[OutboxEntry]:
+        """Lease up to `limit` due entries, each the oldest waiting entry of its object, not leased by anyone."""
+        ...
+    async def finish_outbox(self, seq: int) -> None:
+        """The partner accepted the entry: remove it."""
+        ...
+    async def retry_outbox(self, seq: int, *, next_attempt_at: float, error: str) -> None:
+        """Count a failed attempt, release the lease, wait until `next_attempt_at`."""
+        ...
+    async def kill_outbox(self, seq: int, *, error: str) -> None:
+        """Dead-letter an entry (kept, shown by `sync status`, later entries of the object proceed)."""
+        ...
+    async def defer_outbox(self, partner_id: int, until: float) -> None:
+        """No entry of this partner goes out before `until` (a 429 Retry-After applies to the whole partner)."""
+        ...
+    async def outbox_next_due(self, partner_id: int) -> float | None:
+        """When the partner's next waiting entry can go (max of backoff and lease), None when nothing waits."""
+        ...
+    async def outbox_lease_owners(self) -> list[str]: ...
+    async def release_outbox_leases(self, owner: str) -> int:
+        """Release the leases of a worker that is gone (its entries can be sent again at once)."""
+        ...
+    async def outbox_stats(self) -> list[OutboxStats]: ...
+    async def list_outbox(self, *, partner_id: int | None = None, state: str | None = None,
+                          limit: int = 100) -> list[OutboxEntry]: ...
+    async def requeue_outbox(self, *, partner_id: int | None = None) -> int:
+        """Dead letters back to PENDING (after fixing the cause); returns how many."""
+        ...
+    async def merge_objects(self, records: Iterable[ObjectRecord]) -> MergeResult:
+        """Pulled objects, one transaction: written unless the stored copy is newer (last_updated) or belongs to
+        another writer (partner_id)."""
+        ...

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
 
-from ocpi_engine.storage.base import ANY, OWN, ObjectRecord, Page, PartnerRecord
+from ocpi_engine.storage.base import (
+    ANY,
+    OWN,
+    MergeResult,
+    ObjectRecord,
+    OutboxEntry,
+    OutboxStats,
+    Page,
+    PartnerRecord,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -57,6 +67,30 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX objects_module_id ON objects(module, id);
     """,
+    # 3: partner sync outbox (pushes to partners, durable, ordered per object)
+    """
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        partner_id INTEGER NOT NULL,
+        module TEXT NOT NULL,
+        country_code TEXT NOT NULL COLLATE NOCASE,
+        party_id TEXT NOT NULL COLLATE NOCASE,
+        object_id TEXT NOT NULL COLLATE NOCASE,
+        sub_path TEXT NOT NULL DEFAULT '',
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        body BLOB,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'PENDING',
+        leased_until REAL NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        last_error TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX outbox_object ON outbox(partner_id, module, country_code, party_id, object_id, state, seq);
+    CREATE INDEX outbox_partner_due ON outbox(partner_id, state, next_attempt_at);
+    """,
 ]
 
 _PARTNER_COLUMNS = (
@@ -64,6 +98,16 @@ _PARTNER_COLUMNS = (
     "endpoints, roles, outbound_auth, created, updated"
 )
 _OBJECT_COLUMNS = "module, country_code, party_id, id, last_updated, body, partner_id, seq"
+_OUTBOX_COLUMNS = (
+    "partner_id, module, country_code, party_id, object_id, sub_path, method, path, body, attempts, next_attempt_at, "
+    "state, last_error, created, seq"
+)
+_SAME_OBJECT = "partner_id=? AND module=? AND country_code=? AND party_id=? AND object_id=?"
+# An earlier waiting entry of the same object as `o` (only the oldest waiting entry of an object may go).
+_EARLIER = (
+    "SELECT 1 FROM outbox p WHERE p.partner_id=o.partner_id AND p.module=o.module AND p.country_code=o.country_code "
+    "AND p.party_id=o.party_id AND p.object_id=o.object_id AND p.state='PENDING' AND p.seq<o.seq"
+)
 
 
 def _now() -> str:
@@ -378,3 +422,192 @@ class SqliteStore:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
+
+    # -- partner sync: outbox and pulled objects ------------------------------------------------------
+    @staticmethod
+    def _outbox(row: tuple[Any, ...]) -> OutboxEntry:
+        return OutboxEntry(
+            partner_id=row[0], module=row[1], country_code=row[2], party_id=row[3], object_id=row[4],
+            sub_path=row[5], method=row[6], path=row[7], body=None if row[8] is None else bytes(row[8]),
+            attempts=row[9], next_attempt_at=row[10], state=row[11], last_error=row[12], created=row[13], seq=row[14],
+        )
+
+    def _enqueue(self, entry: OutboxEntry, now: float, created: str) -> None:
+        db = self._conn
+        key = (entry.partner_id, entry.module, entry.country_code.upper(), entry.party_id.upper(), entry.object_id)
+        if entry.method == "PUT" and entry.sub_path == "":
+            # A whole-object PUT carries everything the waiting (not in flight) entries of the object would have
+            # said: they go, the PUT takes the latest backoff among them so a failing partner is not hammered.
+            row = db.execute(
+                f"SELECT MAX(next_attempt_at) FROM outbox WHERE {_SAME_OBJECT} AND state='PENDING' AND leased_until<=?",
+                (*key, now),
+            ).fetchone()
+            not_before = max(entry.next_attempt_at, row[0] or 0.0)
+            db.execute(f"DELETE FROM outbox WHERE {_SAME_OBJECT} AND state='PENDING' AND leased_until<=?", (*key, now))
+            entry = msgspec.structs.replace(entry, next_attempt_at=not_before)
+        elif entry.method == "PUT":
+            last = db.execute(
+                f"SELECT seq, method, path, leased_until FROM outbox WHERE {_SAME_OBJECT} AND state='PENDING' "
+                "ORDER BY seq DESC LIMIT 1",
+                key,
+            ).fetchone()
+            if last is not None and last[1] == "PUT" and last[2] == entry.path and last[3] <= now:
+                db.execute("UPDATE outbox SET body=? WHERE seq=?", (entry.body, last[0]))
+                return
+        db.execute(
+            "INSERT INTO outbox (partner_id, module, country_code, party_id, object_id, sub_path, method, path, body, "
+            "attempts, next_attempt_at, state, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,'PENDING',?)",
+            (*key, entry.sub_path, entry.method, entry.path, entry.body, entry.attempts, entry.next_attempt_at,
+             created),
+        )
+
+    async def put_objects_with_outbox(self, records: Iterable[ObjectRecord], entries: Iterable[OutboxEntry]) -> int:
+        db = self._conn
+        now, created_at = time.time(), _now()
+        created = 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for record in records:
+                created += self._upsert(record)
+            for entry in entries:
+                self._enqueue(entry, now, created_at)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return created
+
+    async def enqueue_outbox(self, entries: Iterable[OutboxEntry]) -> int:
+        db = self._conn
+        now, created_at = time.time(), _now()
+        count = 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for entry in entries:
+                self._enqueue(entry, now, created_at)
+                count += 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return count
+
+    async def claim_outbox(self, partner_id: int, *, now: float, lease_until: float, owner: str,
+                           limit: int) -> list[OutboxEntry]:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = db.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox o WHERE o.partner_id=? AND o.state='PENDING' "
+                f"AND o.next_attempt_at<=? AND o.leased_until<=? AND NOT EXISTS ({_EARLIER}) ORDER BY o.seq LIMIT ?",
+                (partner_id, now, now, limit),
+            ).fetchall()
+            db.executemany(
+                "UPDATE outbox SET leased_until=?, lease_owner=? WHERE seq=?",
+                [(lease_until, owner, row[-1]) for row in rows],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return [self._outbox(r) for r in rows]
+
+    async def finish_outbox(self, seq: int) -> None:
+        self._conn.execute("DELETE FROM outbox WHERE seq=?", (seq,))
+
+    async def retry_outbox(self, seq: int, *, next_attempt_at: float, error: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET attempts=attempts+1, next_attempt_at=MAX(next_attempt_at, ?), leased_until=0, "
+            "lease_owner=NULL, last_error=? WHERE seq=?",
+            (next_attempt_at, error, seq),
+        )
+
+    async def kill_outbox(self, seq: int, *, error: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET attempts=attempts+1, state='DEAD', leased_until=0, lease_owner=NULL, last_error=? "
+            "WHERE seq=?",
+            (error, seq),
+        )
+
+    async def defer_outbox(self, partner_id: int, until: float) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET next_attempt_at=? WHERE partner_id=? AND state='PENDING' AND next_attempt_at<?",
+            (until, partner_id, until),
+        )
+
+    async def outbox_next_due(self, partner_id: int) -> float | None:
+        row = self._conn.execute(
+            "SELECT MIN(MAX(o.next_attempt_at, o.leased_until)) FROM outbox o WHERE o.partner_id=? "
+            f"AND o.state='PENDING' AND NOT EXISTS ({_EARLIER})",
+            (partner_id,),
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    async def outbox_lease_owners(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT lease_owner FROM outbox WHERE lease_owner IS NOT NULL AND leased_until>0"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    async def release_outbox_leases(self, owner: str) -> int:
+        return self._conn.execute(
+            "UPDATE outbox SET leased_until=0, lease_owner=NULL WHERE lease_owner=?", (owner,)
+        ).rowcount
+
+    async def outbox_stats(self) -> list[OutboxStats]:
+        rows = self._conn.execute(
+            "SELECT partner_id, SUM(state='PENDING'), SUM(state='DEAD'), MIN(created), "
+            "MIN(CASE WHEN state='PENDING' THEN next_attempt_at END), MAX(attempts), "
+            "(SELECT last_error FROM outbox e WHERE e.partner_id=o.partner_id AND e.last_error IS NOT NULL "
+            " ORDER BY e.seq DESC LIMIT 1) "
+            "FROM outbox o GROUP BY partner_id ORDER BY partner_id"
+        ).fetchall()
+        return [OutboxStats(partner_id=r[0], pending=r[1] or 0, dead=r[2] or 0, oldest_created=r[3],
+                            next_attempt_at=r[4], max_attempts=r[5] or 0, last_error=r[6]) for r in rows]
+
+    async def list_outbox(self, *, partner_id: int | None = None, state: str | None = None,
+                          limit: int = 100) -> list[OutboxEntry]:
+        where, args = ["1=1"], []
+        if partner_id is not None:
+            where.append("partner_id=?")
+            args.append(partner_id)
+        if state is not None:
+            where.append("state=?")
+            args.append(state)
+        rows = self._conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", (*args, limit)
+        ).fetchall()
+        return [self._outbox(r) for r in rows]
+
+    async def requeue_outbox(self, *, partner_id: int | None = None) -> int:
+        if partner_id is None:
+            sql, args = "UPDATE outbox SET state='PENDING', next_attempt_at=0 WHERE state='DEAD'", ()
+        else:
+            sql = "UPDATE outbox SET state='PENDING', next_attempt_at=0 WHERE state='DEAD' AND partner_id=?"
+            args = (partner_id,)
+        return self._conn.execute(sql, args).rowcount
+
+    async def merge_objects(self, records: Iterable[ObjectRecord]) -> MergeResult:
+        db = self._conn
+        result = MergeResult()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for record in records:
+                row = db.execute(
+                    "SELECT partner_id, last_updated FROM objects WHERE module=? AND country_code=? AND party_id=? "
+                    "AND id=?",
+                    (record.module, record.country_code, record.party_id, record.id),
+                ).fetchone()
+                if row is not None and row[0] != record.partner_id:
+                    result.refused += 1
+                    continue
+                if row is not None and row[1] > record.last_updated:
+                    result.older += 1
+                    continue
+                result.created += self._upsert(record)
+                result.written += 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return result
