@@ -26,6 +26,7 @@ MODULES: list[str] = [
     "ocpi_engine.api.v211.credentials",
     "ocpi_engine.api.v221.tokens",
     "ocpi_engine.api.v211.tokens",
+    "ocpi_engine.api.v221.locations",
 ]
 """Controller modules, one line each."""
 

@@ -24,6 +24,7 @@ __all__ = ["IMPORTER_MODULES", "Importer", "ImportResult", "register_importer", 
 
 IMPORTER_MODULES: list[str] = [
     "ocpi_engine.services.tokens",
+    "ocpi_engine.services.locations",
 ]
 """Modules that register importers when imported, one line each (e.g. "ocpi_engine.services.locations")."""
 

@@ -8,7 +8,7 @@ a sortable canonical form for date-filtered listing, `seq` orders objects by cre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -229,4 +229,15 @@ class Store(Protocol):
     async def merge_objects(self, records: Iterable[ObjectRecord]) -> MergeResult:
         """Pulled objects, one transaction: written unless the stored copy is newer (last_updated) or belongs to
         another writer (partner_id)."""
+        ...
+
+    # -- atomic read-modify-write of one object ------------------------------------------------------------
+    async def update_object(
+        self, module: str, country_code: str, party_id: str, id: str,
+        change: Callable[[ObjectRecord | None], ObjectRecord | None],
+    ) -> ObjectRecord | None:
+        """Read, change and write one object in one write transaction, so concurrent updates (other tasks or
+        processes) never lose each other's changes. `change` gets the stored record (None when absent) and returns
+        the record to write, or None to write nothing; an exception from it rolls back and propagates. Returns
+        the record written (None when nothing was)."""
         ...

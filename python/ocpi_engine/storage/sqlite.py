@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -611,3 +611,24 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return result
+
+    # -- atomic read-modify-write of one object ------------------------------------------------------------
+    async def update_object(
+        self, module: str, country_code: str, party_id: str, id: str,
+        change: Callable[[ObjectRecord | None], ObjectRecord | None],
+    ) -> ObjectRecord | None:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")  # the write lock first: no other connection writes between read and write
+        try:
+            row = db.execute(
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE module=? AND country_code=? AND party_id=? AND id=?",
+                (module, country_code, party_id, id),
+            ).fetchone()
+            written = change(None if row is None else self._object(row))
+            if written is not None:
+                self._upsert(written)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return written
