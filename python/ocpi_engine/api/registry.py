@@ -27,6 +27,10 @@ MODULES: list[str] = [
     "ocpi_engine.api.v221.tokens",
     "ocpi_engine.api.v211.tokens",
     "ocpi_engine.api.v221.locations",
+    "ocpi_engine.api.v221.sessions",
+    "ocpi_engine.api.v221.cdrs",
+    "ocpi_engine.api.v211.sessions",
+    "ocpi_engine.api.v211.cdrs",
 ]
 """Controller modules, one line each."""
 

@@ -24,6 +24,8 @@ __all__ = ["IMPORTER_MODULES", "Importer", "ImportResult", "register_importer", 
 
 IMPORTER_MODULES: list[str] = [
     "ocpi_engine.services.tokens",
+    "ocpi_engine.services.sessions",
+    "ocpi_engine.services.cdrs",
     "ocpi_engine.services.locations",
 ]
 """Modules that register importers when imported, one line each (e.g. "ocpi_engine.services.locations")."""
@@ -40,6 +42,8 @@ class Importer:
     after_write: Callable[[Any, list[ObjectRecord]], Awaitable[None]] | None = None
     """Called with the app state (or a CLI context with .store/.cache/.settings) after the write."""
     description: str = ""
+    prepare: Callable[[Store, Settings, list[ObjectRecord]], Awaitable[list[ObjectRecord]]] | None = None
+    """Optional: complete the validated records before the write (e.g. sessions' total_cost from our tariffs)."""
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
@@ -90,6 +94,8 @@ async def import_lines(
         raise InvalidParametersError(
             f"nothing imported: {len(errors)} invalid line(s){more}: " + "; ".join(errors), field="line"
         )
+    if importer.prepare is not None:
+        records = await importer.prepare(store, settings, records)
     created = await store.put_objects(records)
     if importer.after_write is not None:
         await importer.after_write(context, records)

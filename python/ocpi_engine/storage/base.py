@@ -137,6 +137,23 @@ class MergeResult(msgspec.Struct, kw_only=True):
     """Skipped: the key belongs to another writer (our own object, or another partner's)."""
 
 
+class ReconciliationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The eMSP's re-pricing of one received CDR (services.cdrs): `status` ok, discrepancy or unpriced; `body` the
+    JSON report (stated and computed totals, differences, tariff source, message)."""
+
+    partner_id: int | None
+    country_code: str
+    party_id: str
+    cdr_id: str
+    status: str
+    body: bytes
+    created: str = ""
+    seq: int = 0
+
+
+__all__ += ["ReconciliationRecord"]
+
+
 class Store(Protocol):
     """Async persistence interface. Callers never see SQL; a PostgreSQL backend implements the same methods."""
 
@@ -240,4 +257,13 @@ class Store(Protocol):
         processes) never lose each other's changes. `change` gets the stored record (None when absent) and returns
         the record to write, or None to write nothing; an exception from it rolls back and propagates. Returns
         the record written (None when nothing was)."""
+        ...
+
+    # -- CDR reconciliation records (services.cdrs) ----------------------------------------------------
+    async def add_reconciliation(self, record: ReconciliationRecord) -> int:
+        """Append one record; returns its seq."""
+        ...
+    async def list_reconciliations(self, *, statuses: Sequence[str] | None = None, after_seq: int = 0,
+                                   limit: int = 100) -> list[ReconciliationRecord]:
+        """Records after `after_seq` (keyset), oldest first, optionally only some statuses."""
         ...

@@ -26,6 +26,7 @@ from ocpi_engine.storage.base import (
     Page,
     PartnerRecord,
 )
+from ocpi_engine.storage.base import ReconciliationRecord
 
 __all__ = ["SqliteStore"]
 
@@ -90,6 +91,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_object ON outbox(partner_id, module, country_code, party_id, object_id, state, seq);
     CREATE INDEX outbox_partner_due ON outbox(partner_id, state, next_attempt_at);
+    """,
+    # 4: CDR reconciliation records (the eMSP's re-pricing of received CDRs)
+    """
+    CREATE TABLE cdr_reconciliations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        partner_id INTEGER,
+        country_code TEXT NOT NULL COLLATE NOCASE,
+        party_id TEXT NOT NULL COLLATE NOCASE,
+        cdr_id TEXT NOT NULL COLLATE NOCASE,
+        status TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX cdr_reconciliations_status ON cdr_reconciliations(status, seq);
     """,
 ]
 
@@ -632,3 +647,26 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return written
+
+    # -- CDR reconciliation records ---------------------------------------------------------------------
+    async def add_reconciliation(self, record: ReconciliationRecord) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO cdr_reconciliations (partner_id, country_code, party_id, cdr_id, status, body, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (record.partner_id, record.country_code.upper(), record.party_id.upper(), record.cdr_id, record.status,
+             record.body, record.created or _now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def list_reconciliations(self, *, statuses: Sequence[str] | None = None, after_seq: int = 0,
+                                   limit: int = 100) -> list[ReconciliationRecord]:
+        where, args = "seq > ?", [after_seq]
+        if statuses is not None:
+            where += " AND status IN (" + ",".join("?" * len(statuses)) + ")"
+            args.extend(statuses)
+        rows = self._conn.execute(
+            "SELECT seq, partner_id, country_code, party_id, cdr_id, status, body, created FROM cdr_reconciliations "
+            f"WHERE {where} ORDER BY seq LIMIT ?", [*args, limit],
+        ).fetchall()
+        return [ReconciliationRecord(seq=r[0], partner_id=r[1], country_code=r[2], party_id=r[3], cdr_id=r[4],
+                                     status=r[5], body=bytes(r[6]), created=r[7]) for r in rows]
