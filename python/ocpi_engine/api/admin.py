@@ -139,10 +139,12 @@ async def authorize_token(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 def admin_router() -> Router:
+    from ocpi_engine.api.admin_cdrs import cdr_discrepancies
+
     return Router(
         path="/admin",
         route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects,
-                        authorize_token],
+                        authorize_token, cdr_discrepancies],
         guards=[admin_guard],
         tags=["admin"],
     )

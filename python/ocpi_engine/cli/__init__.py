@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "ocpi_engine.cli.importing",
     "ocpi_engine.cli.pricing",
     "ocpi_engine.cli.tokens",
+    "ocpi_engine.cli.cdrs",
 ]
 """Modules exposing `COMMANDS` (a list of click commands/groups), one line each."""
 

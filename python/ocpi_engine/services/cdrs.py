@@ -31,7 +31,8 @@ from ocpi_engine.services.importer import Importer, register_importer
 from ocpi_engine.settings import Settings
 from ocpi_engine.storage.base import ObjectRecord, ReconciliationRecord, Store
 
-__all__ = ["MODULE", "TOLERANCE", "CdrService", "cdr_record", "own_cdr_created", "reconcile"]
+__all__ = ["MODULE", "STATUSES", "TOLERANCE", "CdrService", "cdr_record", "list_discrepancies", "own_cdr_created",
+           "reconcile"]
 
 MODULE = "cdrs"
 TOLERANCE = Decimal("0.01")
@@ -256,3 +257,23 @@ def _import_record(line: bytes, settings: Settings) -> ObjectRecord:
 register_importer(Importer(kind="cdrs", to_record=_import_record, prepare=_refuse_changes,
                            description="the platform's own (CPO) CDRs, OCPI 2.2.1 CDR objects; immutable once "
                                        "imported (corrections are Credit CDRs)"))
+
+
+# -- reconciliation records (admin API, CLI) ----------------------------------------------------------------------
+STATUSES = ("ok", "discrepancy", "unpriced")
+
+
+async def list_discrepancies(store: Store, *, status: str = "discrepancy,unpriced", after: int = 0,
+                             limit: int = 100) -> list[dict[str, Any]]:
+    """Reconciliation records as dicts (`seq`, `partner_id`, `created`, `report`), oldest first. `status`: a comma
+    list of ok, discrepancy, unpriced, or `all`."""
+    statuses = None if status == "all" else [s.strip() for s in status.split(",") if s.strip()]
+    unknown = [s for s in statuses or [] if s not in STATUSES]
+    if unknown or statuses == []:
+        raise InvalidParametersError(
+            f"invalid parameter `status`: {status!r}; use a comma list of {', '.join(STATUSES)} or all", field="status")
+    if not 1 <= limit <= 1000:
+        raise InvalidParametersError("invalid parameter `limit`: between 1 and 1000", field="limit")
+    records = await store.list_reconciliations(statuses=statuses, after_seq=max(after, 0), limit=limit)
+    return [{"seq": r.seq, "partner_id": r.partner_id, "created": r.created, "report": _dict_decoder.decode(r.body)}
+            for r in records]
