@@ -28,6 +28,8 @@ from ocpi_engine.storage.base import OWN, ObjectRecord, Store
 __all__ = [
     "MODULE",
     "LocationService",
+    "convert_checked",
+    "decode_changes",
     "decode_object",
     "invalid_input",
     "location_record",
@@ -87,7 +89,8 @@ def to_dict(obj: Any) -> dict[str, Any]:
     return result
 
 
-def _convert(data: dict[str, Any], type_: type[T]) -> T:
+def convert_checked(data: dict[str, Any], type_: type[T]) -> T:
+    """`msgspec.convert` with OCPI errors (2001 naming the field)."""
     try:
         return msgspec.convert(data, type_)
     except msgspec.ValidationError as exc:
@@ -258,7 +261,7 @@ class LocationService:
             location = self._stored(record, location_id)
             if evse_uid is None:
                 fields = changes(location) if callable(changes) else changes
-                merged = _convert({**to_dict(location), **fields}, Location)
+                merged = convert_checked({**to_dict(location), **fields}, Location)
                 if (merged.country_code.upper(), merged.party_id.upper(), merged.id.upper()) != (
                         location.country_code.upper(), location.party_id.upper(), location.id.upper()):
                     raise InvalidParametersError(
@@ -268,7 +271,7 @@ class LocationService:
             index, evse = self._stored_evse(location, evse_uid)
             if connector_id is None:
                 fields = changes(evse) if callable(changes) else changes
-                new_evse = _convert({**to_dict(evse), **fields}, EVSE)
+                new_evse = convert_checked({**to_dict(evse), **fields}, EVSE)
                 if not _same(new_evse.uid, evse.uid):
                     raise InvalidParametersError("invalid field `uid`: a PATCH cannot change an EVSE's uid",
                                                  field="uid")
@@ -278,7 +281,7 @@ class LocationService:
                     raise UnknownLocationError(
                         f"EVSE {evse_uid} has no connector {connector_id}: PUT it first")
                 fields = changes(found[1]) if callable(changes) else changes
-                connector = _convert({**to_dict(found[1]), **fields}, Connector)
+                connector = convert_checked({**to_dict(found[1]), **fields}, Connector)
                 if not _same(connector.id, found[1].id):
                     raise InvalidParametersError("invalid field `id`: a PATCH cannot change a connector's id",
                                                  field="id")
