@@ -56,6 +56,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cache_ttl: int = 3600
     """Seconds a cached partner/token entry lives in the cache."""
     log_level: str = "INFO"
+    push_worker: bool = False
+    """Run the partner push worker inside the server (drains the outbox; `ocpi-engine sync push` does it once)."""
+    push_concurrency: int = 4
+    """Pushes in flight per partner (entries of one object always go one at a time, in order)."""
+    push_max_backoff: float = 300.0
+    """Seconds: cap of the exponential backoff between attempts of one push (and of a partner's Retry-After)."""
 
     def __post_init__(self) -> None:
         self.country_code = self.country_code.upper()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -53,12 +54,27 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.admin_token = await ensure_admin_token(store, settings.admin_token)
     for hook in app.state.get("startup_hooks", []):
         await hook(app)
+    push_stop = asyncio.Event()
+    push_task: asyncio.Task[None] | None = None
+    app.state.push_wake = asyncio.Event()
+    if settings.push_worker:
+        from ocpi_engine.services.outbox import Backoff, PushWorker
+
+        worker = PushWorker(store, client, concurrency=settings.push_concurrency, timeout=settings.outbound_timeout,
+                            backoff=Backoff(max=settings.push_max_backoff))
+        push_task = asyncio.create_task(worker.run(push_stop, app.state.push_wake), name="ocpi-engine push worker")
     # Objects created at start-up live for the whole process: keep them out of the cyclic GC's work.
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
+        push_stop.set()
+        if push_task is not None:
+            try:
+                await asyncio.wait_for(push_task, timeout=settings.outbound_timeout + 1)
+            except (TimeoutError, asyncio.CancelledError):
+                push_task.cancel()
         await client.aclose()
         await cache.close()
         await store.close()

@@ -40,6 +40,16 @@ class _Envelope(msgspec.Struct):
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 
 
+class _RawEnvelope(msgspec.Struct):
+    status_code: int
+    data: msgspec.Raw = msgspec.Raw(b"null")
+    status_message: str | None = None
+    timestamp: str | None = None
+
+
+_raw_envelope_decoder = msgspec.json.Decoder(_RawEnvelope)
+
+
 def authorization_header(token: str, *, version: str | None, mode: str = "auto") -> str:
     """`Token <...>`: base64 of the UTF-8 token for 2.2.1 (mode auto/base64), the raw token for 2.1.1 or raw."""
     use_base64 = mode == "base64" or (mode == "auto" and version != "2.1.1")
@@ -76,12 +86,17 @@ class OcpiClient:
         headers: dict[str, str] | None = None,
         correlation_id: str | None = None,
         timeout: float | None = None,
+        raw_data: bool = False,
     ) -> OcpiReply:
-        """Send one OCPI request; with auth_mode auto and no version, retry raw after a 401 on base64."""
-        reply = await self._send(method, url, token, version, auth_mode, body, params, headers, correlation_id, timeout)
+        """Send one OCPI request; with auth_mode auto and no version, retry raw after a 401 on base64.
+
+        `raw_data`: leave `data` undecoded (`msgspec.Raw`), for callers that decode it with their own types (pulls).
+        """
+        reply = await self._send(method, url, token, version, auth_mode, body, params, headers, correlation_id, timeout,
+                                 raw_data)
         if reply.http_status == 401 and auth_mode == "auto" and version is None:
             reply = await self._send(method, url, token, version, "raw", body, params, headers, correlation_id,
-                                     timeout)
+                                     timeout, raw_data)
             if reply.http_status != 401:
                 reply.headers["x-ocpi-engine-auth-mode"] = "raw"
         return reply
@@ -98,6 +113,7 @@ class OcpiClient:
         headers: dict[str, str] | None,
         correlation_id: str | None,
         timeout: float | None = None,
+        raw_data: bool = False,
     ) -> OcpiReply:
         all_headers = {
             "Authorization": authorization_header(token, version=version, mode=auth_mode),
@@ -131,7 +147,7 @@ class OcpiClient:
                 headers=resp_headers,
             )
         try:
-            env = _envelope_decoder.decode(raw)
+            env = (_raw_envelope_decoder if raw_data else _envelope_decoder).decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             if response.status_code == 401:
                 return OcpiReply(

@@ -96,7 +96,14 @@ async def import_lines(
         )
     if importer.prepare is not None:
         records = await importer.prepare(store, settings, records)
-    created = await store.put_objects(records)
+    # Pushes to partners are queued in the same transaction as the objects (services/sync.py).
+    from ocpi_engine.services.sync import plan_push
+
+    entries = await plan_push(store, kind, records)
+    created = await store.put_objects_with_outbox(records, entries) if entries else await store.put_objects(records)
+    wake = getattr(context, "push_wake", None) if entries else None
+    if wake is not None:
+        wake.set()
     if importer.after_write is not None:
         await importer.after_write(context, records)
     return ImportResult(kind=kind, imported=len(records), created=created)

@@ -1,0 +1,262 @@
+"""Partner sync, the module side: which modules sync, how their objects are addressed, and the push fan-out.
+
+One `SyncModule` per OCPI module says who owns its objects (CPO for locations, tariffs, sessions, cdrs; eMSP
+for tokens), how an object's key and Receiver URL are built, how a pulled object is validated (the module's
+2.2.1 msgspec decoder when the models module exists, else "a JSON object with its key fields") and what a full
+pull does with objects the partner stopped sending.
+
+Push: `plan_push` turns a change of our own objects into outbox entries for every registered partner that has
+the module's Receiver endpoint (2.2.1: role RECEIVER; 2.1.1: a partner whose role receives the module, OTHER
+counting as an eMSP as in broadcast push). `enqueue_push` writes the objects and those entries in one store
+transaction, so an accepted change is never lost between the write and the push. The push worker
+(`services/outbox.py`) sends them; pulls live in `services/pull.py`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+
+from ocpi_engine.storage.base import ObjectRecord, OutboxEntry, PartnerRecord, Store
+
+__all__ = [
+    "SYNC_MODULES",
+    "SyncModule",
+    "PushOp",
+    "enqueue_push",
+    "plan_push",
+    "push_targets",
+    "pull_source",
+    "meta_key",
+]
+
+log = logging.getLogger("ocpi_engine.sync")
+_encoder = msgspec.json.Encoder(decimal_format="number")
+
+
+class PushOp(msgspec.Struct, frozen=True):
+    """One request that brings a receiver's copy of an object up to date."""
+
+    method: str
+    sub_path: tuple[str, ...] = ()
+    """() the whole object; (evse_uid,) or (evse_uid, connector_id) for a location's EVSE or connector."""
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SyncModule:
+    module: str
+    owner_role: str
+    """Party role owning the objects (pushes go from it, pulls go to it)."""
+    receiver_roles: tuple[str, ...]
+    """2.1.1 partner roles that receive the module (2.1.1 endpoints carry no interface role)."""
+    models: tuple[str, str] | None = None
+    """(module path, decoder name) of the 2.2.1 model, imported when it exists."""
+    push_method: str = "PUT"
+    retire: str = "keep"
+    """What a full pull does with objects the partner no longer sends: `removed` (locations: every EVSE set to
+    REMOVED, the spec's delete), `delete` (tariffs), `invalid` (tokens: valid=false), `keep` (sessions, cdrs)."""
+    id_fields: tuple[str, ...] = ("id",)
+    downgrade_211: Callable[[bytes], bytes] | None = None
+    """Body conversion for 2.1.1 receivers; None: this module is not pushed to 2.1.1 partners."""
+    upgrade_211: Callable[[bytes, str, str], bytes] | None = None
+    """Body conversion of a pulled 2.1.1 object (with the owner's country_code, party_id)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def object_id(self, obj: dict[str, Any]) -> str:
+        if self.module == "tokens":
+            return f"{obj['uid']}\t{obj.get('type') or 'RFID'}"
+        return str(obj["id"])
+
+    def path(self, country_code: str, party_id: str, object_id: str, sub_path: Sequence[str] = (),
+             *, version: str | None = "2.2.1") -> str:
+        """Receiver path of an object, relative to the partner's module endpoint."""
+        if self.push_method == "POST":
+            return ""
+        query = ""
+        if self.module == "tokens":
+            object_id, _, kind = object_id.partition("\t")
+            if version != "2.1.1":
+                query = f"?type={quote(kind or 'RFID', safe='')}"
+        parts = [country_code, party_id, object_id, *sub_path]
+        return "/" + "/".join(quote(p, safe="") for p in parts) + query
+
+    def decoder(self) -> Any:
+        """The module's 2.2.1 msgspec decoder, or None while its models module does not exist."""
+        if self.models is None:
+            return None
+        module_name, name = self.models
+        try:
+            return getattr(importlib.import_module(module_name), name)
+        except (ImportError, AttributeError):
+            return None
+
+
+def _token_downgrade(body: bytes) -> bytes:
+    from ocpi_engine.models import downgrade
+    from ocpi_engine.models.v221.tokens import token_decoder
+
+    return _encoder.encode(downgrade.token(token_decoder.decode(body)))
+
+
+def _token_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
+    from ocpi_engine.models import upgrade
+    from ocpi_engine.models.v211 import tokens as v211
+
+    old = msgspec.json.decode(body, type=v211.Token)
+    return _encoder.encode(upgrade.token(old, country_code=country_code, party_id=party_id))
+
+
+_CPO_DATA_RECEIVERS = ("EMSP", "NSP", "OTHER", "HUB")
+
+SYNC_MODULES: dict[str, SyncModule] = {
+    "locations": SyncModule("locations", "CPO", _CPO_DATA_RECEIVERS,
+                            models=("ocpi_engine.models.v221.locations", "location_decoder"), retire="removed"),
+    "tariffs": SyncModule("tariffs", "CPO", _CPO_DATA_RECEIVERS,
+                          models=("ocpi_engine.models.v221.tariffs", "tariff_decoder"), retire="delete"),
+    "sessions": SyncModule("sessions", "CPO", ("EMSP", "OTHER", "HUB", "SCSP"),
+                           models=("ocpi_engine.models.v221.sessions", "session_decoder")),
+    "cdrs": SyncModule("cdrs", "CPO", ("EMSP", "OTHER", "HUB"), models=("ocpi_engine.models.v221.cdrs", "cdr_decoder"),
+                       push_method="POST"),
+    "tokens": SyncModule("tokens", "EMSP", ("CPO", "HUB"), models=("ocpi_engine.models.v221.tokens", "token_decoder"),
+                         retire="invalid", id_fields=("uid", "type"), downgrade_211=_token_downgrade,
+                         upgrade_211=_token_upgrade),
+}
+"""Modules partner sync knows, one entry each."""
+
+
+def meta_key(partner_id: int, module: str, what: str) -> str:
+    """Store meta key of a partner's sync state: `watermark`, `last_pull`, `last_error`."""
+    return f"sync:{partner_id}:{module}:{what}"
+
+
+def _roles(partner: PartnerRecord) -> set[str]:
+    return {str(r.get("role", "")).upper() for r in partner.roles}
+
+
+def _endpoint(partner: PartnerRecord, module: str, role: str) -> str | None:
+    for ep in partner.endpoints:
+        if ep.get("identifier") == module and ep.get("role") == role:
+            return str(ep["url"])
+    return None
+
+
+def push_target(partner: PartnerRecord, spec: SyncModule) -> str | None:
+    """The partner's Receiver URL for the module, or None when we do not push it there."""
+    if partner.status != "REGISTERED" or not partner.outbound_token:
+        return None
+    if partner.version == "2.1.1":
+        if spec.downgrade_211 is None and spec.module != "cdrs":
+            return None
+        if not _roles(partner) & set(spec.receiver_roles):
+            return None
+        return partner.endpoint(spec.module)
+    return _endpoint(partner, spec.module, "RECEIVER")
+
+
+def pull_source(partner: PartnerRecord, spec: SyncModule) -> str | None:
+    """The partner's Sender URL for the module (2.2.1 role SENDER; 2.1.1 a partner owning such objects)."""
+    if partner.version == "2.1.1":
+        if not _roles(partner) & {spec.owner_role, "OTHER", "HUB"}:
+            return None
+        return partner.endpoint(spec.module)
+    return _endpoint(partner, spec.module, "SENDER")
+
+
+def push_targets(partners: Iterable[PartnerRecord], spec: SyncModule) -> list[PartnerRecord]:
+    return [p for p in partners if push_target(p, spec) is not None]
+
+
+def _diff_ops(spec: SyncModule, old: bytes | None, new: bytes) -> list[PushOp]:
+    """Requests that turn a receiver's `old` copy into `new`: the whole object, or for locations the minimal
+    PUT/PATCH list from the Rust core's `diff_locations` when it is available."""
+    if spec.module == "locations" and old is not None:
+        ops = _location_ops(old, new)
+        if ops is not None:
+            return ops
+    return [PushOp(method=spec.push_method, body=new)]
+
+
+def _location_ops(old: bytes, new: bytes) -> list[PushOp] | None:
+    try:
+        from ocpi_engine._core import diff_locations  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        raw_ops = diff_locations(old, new)
+    except ValueError:
+        return None
+    ops: list[PushOp] = []
+    for op in raw_ops:
+        item = op if isinstance(op, dict) else msgspec.to_builtins(op)
+        method = str(item.get("method", "PUT")).upper()
+        sub: list[str] = []
+        for name in ("evse_uid", "connector_id"):
+            if item.get(name):
+                sub.append(str(item[name]))
+        body = item.get("body")
+        if body is not None and not isinstance(body, bytes):
+            body = body.encode() if isinstance(body, str) else _encoder.encode(body)
+        ops.append(PushOp(method=method, sub_path=tuple(sub), body=body))
+    return ops
+
+
+def entries_for(spec: SyncModule, partner: PartnerRecord, record: ObjectRecord,
+                ops: Sequence[PushOp]) -> list[OutboxEntry]:
+    version = partner.version
+    out: list[OutboxEntry] = []
+    for op in ops:
+        body = op.body
+        if version == "2.1.1" and body is not None and spec.downgrade_211 is not None:
+            body = spec.downgrade_211(body)
+        out.append(OutboxEntry(
+            partner_id=partner.id, module=spec.module, country_code=record.country_code.upper(),
+            party_id=record.party_id.upper(), object_id=record.id, sub_path="/".join(op.sub_path),
+            method=op.method, path=spec.path(record.country_code.upper(), record.party_id.upper(), record.id,
+                                             op.sub_path, version=version),
+            body=body,
+        ))
+    return out
+
+
+async def plan_push(store: Store, module: str, records: Sequence[ObjectRecord], *,
+                    partners: Sequence[PartnerRecord] | None = None) -> list[OutboxEntry]:
+    """Outbox entries pushing these (own) records to every partner receiving the module; call before the write
+    (the stored copies are the previous state the diff starts from)."""
+    spec = SYNC_MODULES.get(module)
+    if spec is None:
+        return []
+    targets = push_targets(partners if partners is not None else await store.list_partners(), spec)
+    if not targets:
+        return []
+    entries: list[OutboxEntry] = []
+    for record in records:
+        if record.partner_id is not None:
+            continue
+        old = await store.get_object(module, record.country_code, record.party_id, record.id)
+        if old is not None and old.body == record.body:
+            continue
+        ops = _diff_ops(spec, old.body if old is not None and old.partner_id is None else None, record.body)
+        for partner in targets:
+            entries.extend(entries_for(spec, partner, record, ops))
+    return entries
+
+
+async def enqueue_push(store: Store, module: str, records: Sequence[ObjectRecord], *, write: bool = True,
+                       wake: Any = None) -> int:
+    """Write our own `records` (when `write`) and queue their pushes in one transaction; returns objects created
+    (or entries queued when not writing). `wake`: an asyncio.Event the push worker waits on."""
+    entries = await plan_push(store, module, records)
+    if write:
+        result = await store.put_objects_with_outbox(records, entries)
+    else:
+        result = await store.enqueue_outbox(entries)
+    if entries and wake is not None:
+        wake.set()
+    return result
