@@ -173,38 +173,33 @@ def push_targets(partners: Iterable[PartnerRecord], spec: SyncModule) -> list[Pa
     return [p for p in partners if push_target(p, spec) is not None]
 
 
-def _diff_ops(spec: SyncModule, old: bytes | None, new: bytes) -> list[PushOp]:
-    """Requests that turn a receiver's `old` copy into `new`: the whole object, or for locations the minimal
-    PUT/PATCH list from the Rust core's `diff_locations` when it is available."""
-    if spec.module == "locations" and old is not None:
-        ops = _location_ops(old, new)
-        if ops is not None:
-            return ops
-    return [PushOp(method=spec.push_method, body=new)]
+def _location_ops(pairs: Sequence[tuple[bytes, bytes]]) -> dict[tuple[str, str, str], list[PushOp]] | None:
+    """Minimal PUT/PATCH ops per location key for (old, new) body pairs, from one call of the Rust core's
+    `diff_locations` over the two snapshots; None when the binding is not available (then whole PUTs)."""
+    from ocpi_engine import _core
 
-
-def _location_ops(old: bytes, new: bytes) -> list[PushOp] | None:
-    try:
-        from ocpi_engine._core import diff_locations  # type: ignore[attr-defined]
-    except ImportError:
+    diff = getattr(_core, "diff_locations", None)
+    if diff is None or not pairs:
         return None
+    old = b"[" + b",".join(o for o, _ in pairs) + b"]"
+    new = b"[" + b",".join(n for _, n in pairs) + b"]"
     try:
-        raw_ops = diff_locations(old, new)
-    except ValueError:
+        raw_ops = diff(old, new)
+    except ValueError as exc:
+        log.warning("diff_locations failed (%s); pushing whole locations", exc)
         return None
-    ops: list[PushOp] = []
+    grouped: dict[tuple[str, str, str], list[PushOp]] = {}
     for op in raw_ops:
-        item = op if isinstance(op, dict) else msgspec.to_builtins(op)
-        method = str(item.get("method", "PUT")).upper()
-        sub: list[str] = []
-        for name in ("evse_uid", "connector_id"):
-            if item.get(name):
-                sub.append(str(item[name]))
-        body = item.get("body")
-        if body is not None and not isinstance(body, bytes):
-            body = body.encode() if isinstance(body, str) else _encoder.encode(body)
-        ops.append(PushOp(method=method, sub_path=tuple(sub), body=body))
-    return ops
+        def field(name: str, op: Any = op) -> Any:
+            return op.get(name) if isinstance(op, dict) else getattr(op, name, None)
+
+        sub = tuple(str(v) for v in (field("evse_uid"), field("connector_id")) if v)
+        body = field("body")
+        if isinstance(body, str):
+            body = body.encode()
+        key = (str(field("country_code")).upper(), str(field("party_id")).upper(), str(field("location_id")).upper())
+        grouped.setdefault(key, []).append(PushOp(method=str(field("method")).upper(), sub_path=sub, body=body))
+    return grouped
 
 
 def entries_for(spec: SyncModule, partner: PartnerRecord, record: ObjectRecord,
@@ -235,14 +230,22 @@ async def plan_push(store: Store, module: str, records: Sequence[ObjectRecord], 
     targets = push_targets(partners if partners is not None else await store.list_partners(), spec)
     if not targets:
         return []
-    entries: list[OutboxEntry] = []
+    changes: list[tuple[ObjectRecord, ObjectRecord | None]] = []
     for record in records:
         if record.partner_id is not None:
             continue
         old = await store.get_object(module, record.country_code, record.party_id, record.id)
         if old is not None and old.body == record.body:
             continue
-        ops = _diff_ops(spec, old.body if old is not None and old.partner_id is None else None, record.body)
+        changes.append((record, old if old is not None and old.partner_id is None else None))
+    diffs = None
+    if module == "locations":
+        diffs = _location_ops([(old.body, record.body) for record, old in changes if old is not None])
+    entries: list[OutboxEntry] = []
+    for record, old in changes:
+        ops = [PushOp(method=spec.push_method, body=record.body)]
+        if diffs is not None and old is not None:
+            ops = diffs.get((record.country_code.upper(), record.party_id.upper(), record.id.upper()), [])
         for partner in targets:
             entries.extend(entries_for(spec, partner, record, ops))
     return entries
