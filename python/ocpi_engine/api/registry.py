@@ -28,6 +28,8 @@ MODULES: list[str] = [
     "ocpi_engine.api.v211.tokens",
     "ocpi_engine.api.v221.locations",
     "ocpi_engine.api.v211.locations",
+    "ocpi_engine.api.v221.tariffs",
+    "ocpi_engine.api.v211.tariffs",
     "ocpi_engine.api.v221.sessions",
     "ocpi_engine.api.v221.cdrs",
     "ocpi_engine.api.v211.sessions",

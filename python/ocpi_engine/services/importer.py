@@ -27,6 +27,7 @@ IMPORTER_MODULES: list[str] = [
     "ocpi_engine.services.sessions",
     "ocpi_engine.services.cdrs",
     "ocpi_engine.services.locations",
+    "ocpi_engine.services.tariffs",
 ]
 """Modules that register importers when imported, one line each (e.g. "ocpi_engine.services.locations")."""
 

@@ -27,6 +27,7 @@ from ocpi_engine.storage.base import OWN, ObjectRecord, Store
 
 __all__ = [
     "MODULE",
+    "DowngradeCache",
     "LocationService",
     "convert_checked",
     "decode_changes",
@@ -128,10 +129,12 @@ def find_connector(evse: EVSE, connector_id: str) -> tuple[int, Connector] | Non
     return None
 
 
-class _Downgraded:
-    """2.1.1 bodies of stored locations, kept while the stored body is unchanged (bounded, oldest dropped)."""
+class DowngradeCache:
+    """2.1.1 bodies of stored objects, kept while the stored body is unchanged (bounded, oldest dropped):
+    a 2.1.1 crawl of 10,000 locations converts each one once, not once per crawl."""
 
-    def __init__(self, size: int = 50_000) -> None:
+    def __init__(self, convert: Callable[[bytes], bytes], size: int = 50_000) -> None:
+        self.convert = convert
         self.size = size
         self.entries: dict[tuple[str, str, str], tuple[bytes, bytes]] = {}
 
@@ -140,14 +143,14 @@ class _Downgraded:
         hit = self.entries.get(key)
         if hit is not None and hit[0] == record.body:
             return hit[1]
-        body = encoder.encode(downgrade_location(location_decoder.decode(record.body)))
+        body = self.convert(record.body)
         if len(self.entries) >= self.size:
             self.entries.pop(next(iter(self.entries)))
         self.entries[key] = (record.body, body)
         return body
 
 
-downgraded = _Downgraded()
+downgraded = DowngradeCache(lambda body: encoder.encode(downgrade_location(location_decoder.decode(body))))
 
 
 class LocationService:
@@ -324,8 +327,9 @@ def _import_record(line: bytes, settings: Settings) -> ObjectRecord:
     owner = (location.country_code.upper(), location.party_id.upper())
     if owner != (settings.country_code, settings.party_id):
         raise InvalidParametersError(
-            f"location {location.id} belongs to {location.country_code}/{location.party_id}, not to this "
-            f"platform ({settings.country_code}/{settings.party_id})", field="country_code")
+            f"invalid field `country_code`: location {location.id} belongs to {location.country_code}/"
+            f"{location.party_id}, not to this platform ({settings.country_code}/{settings.party_id})",
+            field="country_code")
     return location_record(location, None)
 
 
