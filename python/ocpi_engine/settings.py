@@ -56,6 +56,16 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cache_ttl: int = 3600
     """Seconds a cached partner/token entry lives in the cache."""
     log_level: str = "INFO"
+    charger_adapter: str = "simulated"
+    """What a CPO hands commands and charging profiles to: `simulated` (in-process chargers that really charge),
+    `none` (everything NOT_SUPPORTED) or `package.module:factory` (see docs/CHARGERS.md)."""
+    simulated_tick: float = 60.0
+    """Seconds between the charging periods a simulated charger appends to a running session."""
+    command_timeout: int = 60
+    """Seconds a command or charging profile result may take (CommandResponse.timeout); an eMSP records TIMEOUT
+    when a CPO's result does not arrive within the timeout the CPO announced."""
+    command_result_attempts: int = 3
+    """How many times a CPO tries to POST one asynchronous result to its response_url (1 s, 2 s, ... apart)."""
     push_worker: bool = False
     """Run the partner push worker inside the server (drains the outbox; `ocpi-engine sync push` does it once)."""
     push_concurrency: int = 4
@@ -84,6 +94,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise SettingsError("OCPI_ENGINE_PAGE_SIZE must be between 1 and 10000")
         if self.cache not in ("auto", "redis", "none"):
             raise SettingsError("OCPI_ENGINE_CACHE must be auto, redis or none")
+        if self.command_timeout < 1 or self.simulated_tick <= 0 or not 1 <= self.command_result_attempts <= 10:
+            raise SettingsError("OCPI_ENGINE_COMMAND_TIMEOUT and OCPI_ENGINE_SIMULATED_TICK must be positive and "
+                                "OCPI_ENGINE_COMMAND_RESULT_ATTEMPTS between 1 and 10")
         if self.workers < 1:
             raise SettingsError("OCPI_ENGINE_WORKERS must be at least 1")
 

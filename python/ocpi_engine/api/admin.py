@@ -140,11 +140,12 @@ async def authorize_token(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def admin_router() -> Router:
     from ocpi_engine.api.admin_cdrs import cdr_discrepancies
+    from ocpi_engine.api.admin_commands import ADMIN_HANDLERS as COMMAND_HANDLERS
 
     return Router(
         path="/admin",
         route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects,
-                        authorize_token, cdr_discrepancies],
+                        authorize_token, *COMMAND_HANDLERS, cdr_discrepancies],
         guards=[admin_guard],
         tags=["admin"],
     )

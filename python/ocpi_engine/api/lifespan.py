@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 
@@ -34,6 +35,22 @@ async def ensure_admin_token(store: object, configured: str | None) -> str:
     return token
 
 
+def open_charging(app: Litestar, settings: Any, store: Any, client: OcpiClient) -> None:
+    """Background tasks, the charger adapter and the services using it (commands, charging profiles, hub info)."""
+    from ocpi_engine.services.background import BackgroundTasks
+    from ocpi_engine.services.chargers import PlatformChargerHost
+    from ocpi_engine.services.chargingprofiles import ChargingProfileService
+    from ocpi_engine.services.commands import CommandService
+    from ocpi_engine.services.hubclientinfo import HubClientInfoService
+
+    tasks = app.state.tasks = BackgroundTasks()
+    host = app.state.chargers = PlatformChargerHost(settings, store, tasks,
+                                                    push_wake=lambda: app.state.get("push_wake"))
+    app.state.commands = CommandService(settings, store, client, tasks, host)
+    app.state.chargingprofiles = ChargingProfileService(settings, store, client, tasks, host)
+    app.state.hubclientinfo = HubClientInfoService(store)
+
+
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
@@ -49,6 +66,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.directory = directory
     app.state.credentials = CredentialsService(settings, store, directory, client)
     app.state.tokens = TokenService(settings, store, cache, client)
+    open_charging(app, settings, store, client)
     if settings.warm_cache:
         log.info("token cache warmed with %d tokens", await app.state.tokens.warm())
     app.state.admin_token = await ensure_admin_token(store, settings.admin_token)
@@ -75,6 +93,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 await asyncio.wait_for(push_task, timeout=settings.outbound_timeout + 1)
             except (TimeoutError, asyncio.CancelledError):
                 push_task.cancel()
+        await app.state.tasks.aclose()
         await client.aclose()
         await cache.close()
         await store.close()

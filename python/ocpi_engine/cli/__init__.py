@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "ocpi_engine.cli.pricing",
     "ocpi_engine.cli.tokens",
     "ocpi_engine.cli.cdrs",
+    "ocpi_engine.cli.commands",
     "ocpi_engine.cli.sync",
 ]
 """Modules exposing `COMMANDS` (a list of click commands/groups), one line each."""
