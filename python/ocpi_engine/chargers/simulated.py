@@ -317,7 +317,7 @@ class SimulatedCharger:
             "address": location.get("address", "unknown"),
             "city": location.get("city", "unknown"),
             "country": location.get("country", "NLD"),
-            "coordinates": location.get("coordinates", {"latitude": "0.0", "longitude": "0.0"}),
+            "coordinates": location.get("coordinates", {"latitude": "0.000000", "longitude": "0.000000"}),
             "evse_uid": session["evse_uid"],
             "evse_id": evse.get("evse_id") or session["evse_uid"],
             "connector_id": session["connector_id"],

@@ -86,11 +86,32 @@ class PlatformChargerHost:
                 return
         await self.store.put_object(record)
 
+    def _context(self) -> Any:
+        """What the sessions / CDRs services expect of a caller: settings, store and the push worker's wake event."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(settings=self.settings, store=self.store,
+                               push_wake=self.push_wake() if self.push_wake is not None else None)
+
     async def publish_session(self, session: dict[str, Any], *, changes: dict[str, Any] | None = None) -> None:
-        await self._write("sessions", session)
+        """Through the sessions service (validated, priced, pushed) when it exists, else a plain own write."""
+        try:
+            from ocpi_engine.models.v221.sessions import session_decoder
+            from ocpi_engine.services.sessions import own_session_changed
+        except ImportError:
+            await self._write("sessions", session)
+            return
+        await own_session_changed(self._context(), session_decoder.decode(_encoder.encode(session)))
 
     async def publish_cdr(self, cdr: dict[str, Any]) -> None:
-        await self._write("cdrs", cdr)
+        """Through the CDRs service (validated, written once, POSTed) when it exists, else a plain own write."""
+        try:
+            from ocpi_engine.models.v221.cdrs import cdr_decoder
+            from ocpi_engine.services.cdrs import own_cdr_created
+        except ImportError:
+            await self._write("cdrs", cdr)
+            return
+        await own_cdr_created(self._context(), cdr_decoder.decode(_encoder.encode(cdr)))
 
     async def send_command_result(self, response_url: str, requester: Requester, result: CommandResult) -> bool:
         if self.commands is None:

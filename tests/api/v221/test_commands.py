@@ -40,7 +40,7 @@ def location(location_id: str = "LOC1", *, tariff_ids: list[str] | None = None,
         connector["tariff_ids"] = tariff_ids
     return {"country_code": "NL", "party_id": "OCE", "id": location_id, "publish": True, "address": "Street 1",
             "city": "Utrecht", "postal_code": "3500AA", "country": "NLD",
-            "coordinates": {"latitude": "52.09", "longitude": "5.12"}, "time_zone": "Europe/Amsterdam",
+            "coordinates": {"latitude": "52.090000", "longitude": "5.120000"}, "time_zone": "Europe/Amsterdam",
             "evses": [{"uid": "EVSE1", "evse_id": "NL*OCE*E1", "status": evse_status, "connectors": [connector],
                        "last_updated": STAMP},
                       {"uid": "EVSE2", "evse_id": "NL*OCE*E2", "status": "AVAILABLE",
