@@ -179,3 +179,38 @@ class _Context:
         self.settings = settings
         self.cache = MemoryCache()
         self.client = OcpiClient()
+
+
+async def test_changed_own_locations_are_pushed_as_the_diff_ops(store: SqliteStore, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With the Rust `diff_locations` binding, one call over the changed snapshots gives the ops per location."""
+    from ocpi_engine import _core
+
+    calls: list[tuple[bytes, bytes]] = []
+
+    class Op:
+        def __init__(self, location_id: str, evse_uid: str | None, body: dict) -> None:  # type: ignore[type-arg]
+            self.method, self.country_code, self.party_id = "Method.Patch", "NL", "OCE"
+            self.location_id, self.evse_uid, self.connector_id = location_id, evse_uid, None
+            self.body = json.dumps(body).encode()
+
+    def diff_locations(old: bytes, new: bytes) -> list[Op]:
+        calls.append((old, new))
+        return [Op(loc["id"], loc["evses"][0]["uid"], {"status": loc["evses"][0]["status"]})
+                for loc in json.loads(new)]
+
+    monkeypatch.setattr(_core, "diff_locations", diff_locations, raising=False)
+    with SyncPartner() as emsp:
+        partner = await store.create_partner(emsp.record(role="EMSP"))
+
+        def rec(i: int, status: str) -> ObjectRecord:
+            return ObjectRecord(module="locations", country_code="NL", party_id="OCE", id=f"LOC{i}",
+                                last_updated="2024-01-01T00:00:00.000000Z",
+                                body=json.dumps(location(i, country="NL", party="OCE", status=status)).encode())
+
+        await store.put_objects([rec(1, "AVAILABLE"), rec(2, "AVAILABLE")])
+        await enqueue_push(store, "locations", [rec(1, "CHARGING"), rec(2, "AVAILABLE"), rec(3, "AVAILABLE")])
+    assert len(calls) == 1 and len(json.loads(calls[0][1])) == 1  # LOC2 unchanged, LOC3 new: not diffed
+    assert [(e.partner_id, e.method, e.path, e.body) for e in await store.list_outbox()] == [
+        (partner.id, "PATCH", "/NL/OCE/LOC1/E1", b'{"status": "CHARGING"}'),
+        (partner.id, "PUT", "/NL/OCE/LOC3", rec(3, "AVAILABLE").body),
+    ]

@@ -198,7 +198,8 @@ def _location_ops(pairs: Sequence[tuple[bytes, bytes]]) -> dict[tuple[str, str, 
         if isinstance(body, str):
             body = body.encode()
         key = (str(field("country_code")).upper(), str(field("party_id")).upper(), str(field("location_id")).upper())
-        grouped.setdefault(key, []).append(PushOp(method=str(field("method")).upper(), sub_path=sub, body=body))
+        method = str(field("method")).rpartition(".")[2].upper()  # "PATCH", or an enum's "Method.Patch"
+        grouped.setdefault(key, []).append(PushOp(method=method, sub_path=sub, body=body))
     return grouped
 
 
