@@ -15,6 +15,7 @@ import click
 import msgspec
 
 from ocpi_engine.cli._common import load_settings, open_context, run
+from ocpi_engine.errors import OcpiError
 
 _MODULES = ("locations", "tariffs", "tokens", "sessions", "cdrs")
 
@@ -61,7 +62,7 @@ def pull(ctx: click.Context, partner: str, modules: tuple[str, ...], full: bool,
         click.echo(f"\r{progress.module}: {progress.fetched:,}{total} objects, {progress.pages:,} pages, "
                    f"{progress.rate:,.0f}/s ", err=True, nl=False)
 
-    async def _pull() -> list[dict[str, Any]]:
+    async def _pull() -> tuple[list[dict[str, Any]], list[str]]:
         results = []
         async with open_context(settings) as context:
             record = await _find_partner(context.store, partner)
@@ -69,25 +70,36 @@ def pull(ctx: click.Context, partner: str, modules: tuple[str, ...], full: bool,
             if not wanted:
                 raise click.ClickException(f"partner {record.id} ({record.name}) publishes no Sender endpoint we "
                                            "sync; `ocpi-engine partners list --json` shows its endpoints")
+            failed: list[str] = []
             for module in wanted:
-                progress = await pull_module(context.store, context.client, record, module, full=full,
-                                             page_size=page_size, overlap=overlap, max_attempts=attempts,
-                                             timeout=settings.outbound_timeout, on_page=show)
+                try:
+                    progress = await pull_module(context.store, context.client, record, module, full=full,
+                                                 page_size=page_size, overlap=overlap, max_attempts=attempts,
+                                                 timeout=settings.outbound_timeout, on_page=show)
+                except OcpiError as exc:  # one module failing does not stop the others
+                    if not quiet:
+                        click.echo("", err=True)
+                    click.echo(f"error: {module}: OCPI {exc.status_code}: {exc.message}", err=True)
+                    failed.append(module)
+                    continue
                 if not quiet:
                     click.echo("", err=True)
                 results.append(msgspec.to_builtins(progress))
-        return results
+        return results, failed
 
-    results = run(_pull())
+    results, failed = run(_pull())
     if as_json:
         click.echo(json.dumps(results, indent=2))
-        return
-    for r in results:
+    for r in [] if as_json else results:
         rate = r["fetched"] / r["seconds"] if r["seconds"] else 0
         click.echo(f"{r['module']}: {r['mode']} pull, {r['fetched']:,} fetched in {r['pages']:,} pages "
                    f"({r['seconds']:.1f} s, {rate:,.0f}/s): {r['written']:,} written ({r['created']:,} new), "
                    f"{r['older']:,} older than ours, {r['refused']:,} refused, {r['invalid']:,} invalid, "
                    f"{r['retired']:,} no longer sent, {r['retries']} retries")
+    if failed:
+        click.echo(f"failed: {', '.join(failed)} (watermarks unchanged: the next pull starts where the last "
+                   "successful one did; `ocpi-engine sync status` shows the errors)", err=True)
+        sys.exit(1)
 
 
 @sync.command("push")
