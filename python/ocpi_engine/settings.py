@@ -47,6 +47,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Seconds before an outbound OCPI request to a partner gives up."""
     authorize_timeout: float = 3.0
     """Seconds a CPO waits for an eMSP's real-time authorization before the whitelist fallback applies."""
+    redis_timeout: float = 0.2
+    """Seconds a Redis call may take before the request falls back to the store (and Redis is paused for 1 s)."""
     cache: str = "auto"
     """`auto`: with OCPI_ENGINE_REDIS_URL, Redis plus an in-process tier kept coherent by Redis invalidation
     messages (cache/tiered.py), else in-process only; `redis`: Redis only, one round trip per lookup; `none`: no

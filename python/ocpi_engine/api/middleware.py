@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from ocpi_engine.api.hot_paths import answer_authorize, match_hot_path
 from ocpi_engine.api.auth import Caller, authenticate_header, token_a_allowed
 from ocpi_engine.api.envelope import envelope_bytes
 from ocpi_engine.errors import OcpiError
@@ -73,6 +74,7 @@ class OcpiHeadersMiddleware:
         status_holder = [0]
         path: str = scope["path"]
         failure: tuple[int, int, str] | None = None
+        hot: str | None = None
         if bad is not None:
             field = bad.replace("ocpi", "OCPI")
             failure = (400, 2001, f"invalid header `{field}`: expected a CiString country code (2 letters) or "
@@ -85,6 +87,7 @@ class OcpiHeadersMiddleware:
                 else:
                     state["partner_id"] = partner.id
                     state["caller"] = Caller(partner=partner, parties=frozenset(partner.parties()))
+                    hot = match_hot_path(scope, scope["litestar_app"].state.settings.roles)
             except OcpiError as exc:
                 failure = (exc.http_status, exc.status_code, exc.message)
 
@@ -101,6 +104,8 @@ class OcpiHeadersMiddleware:
                                          "headers": [(b"content-type", b"application/json"),
                                                      (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
+            elif hot is not None:
+                await answer_authorize(scope, receive, send_with_headers, hot)
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:

@@ -33,7 +33,7 @@ def open_cache(settings: Settings) -> Cache:
     if settings.redis_url:
         from ocpi_engine.cache.redis import RedisCache
 
-        remote = RedisCache(settings.redis_url, namespace=cache_namespace(settings))
+        remote = RedisCache(settings.redis_url, namespace=cache_namespace(settings), timeout=settings.redis_timeout)
         if settings.cache == "redis" or not settings.redis_url.startswith("redis://"):
             return remote
         from ocpi_engine.cache.tiered import TieredCache

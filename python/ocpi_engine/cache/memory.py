@@ -44,6 +44,10 @@ class MemoryCache:
         if await self.get(key) is None:
             await self.set(key, value, ttl)
 
+    async def set_many(self, items: list[tuple[str, bytes]], ttl: int) -> None:
+        for key, value in items:
+            await self.set(key, value, ttl)
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)
@@ -70,6 +74,9 @@ class NullCache:
         return None
 
     async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
+        return None
+
+    async def set_many(self, items: list[tuple[str, bytes]], ttl: int) -> None:
         return None
 
     async def delete(self, *keys: str) -> None:

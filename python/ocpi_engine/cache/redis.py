@@ -72,6 +72,9 @@ class RedisCache:
         return True
 
     def _failed(self, exc: Exception) -> None:
+        # Redis was unreachable from here for a while: writes from other processes may have failed in that window
+        # too, so our keys are dropped before Redis is trusted again.
+        self._dirty = True
         self._down_until = time.monotonic() + self._retry_after
         if not self._down_logged:
             self._down_logged = True
@@ -121,6 +124,22 @@ class RedisCache:
         try:
             await self._client.set(self._ns + key, value, ex=ttl, nx=True)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
+            self._failed(exc)
+
+    async def set_many(self, items: list[tuple[str, bytes]], ttl: int) -> None:
+        if not items:
+            return
+        if not await self._usable():
+            self._dirty = self._client is not None
+            return
+        try:
+            for start in range(0, len(items), 1000):
+                pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
+                for key, value in items[start:start + 1000]:
+                    pipe.set(self._ns + key, value, ex=ttl)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._dirty = True
             self._failed(exc)
 
     def mark_dirty(self) -> None:

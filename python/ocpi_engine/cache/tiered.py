@@ -14,8 +14,10 @@ Why a stale ALLOWED after an accepted BLOCKED cannot be served:
    local tier is emptied and reads go to Redis or the store.
 3. A writer that could not publish its invalidation (Redis down or slow) waits out the lease before it
    acknowledges the write: by then no process trusts a local entry from before the write.
-4. After a lapse, Redis itself may hold entries some writer failed to overwrite: the process marks Redis
-   dirty, so its keys are dropped before it is read again (see `RedisCache`).
+4. Redis itself may hold entries some writer failed to overwrite: every process that sees a Redis failure
+   (its heartbeat publishes every `heartbeat` seconds, so within one heartbeat of an outage) marks Redis dirty and
+   drops the platform's keys before reading it again (see `RedisCache`); a writer that failed flushes before
+   its lease wait is over when Redis returns within it.
 
 Limit: a network partition that cuts one host off from Redis while the others still reach it is handled by
 (3) for the local tiers, but entries that host failed to overwrite in Redis stay until its own flush.
@@ -238,7 +240,6 @@ class TieredCache:
             if not trusted:
                 self._local.clear()
                 self._generation += 1
-                self.remote.mark_dirty()
                 log.warning("cache invalidation channel lost; in-process tier off until Redis answers again")
             elif self._ever_trusted:
                 log.warning("cache invalidation channel back; in-process tier on")
@@ -283,6 +284,16 @@ class TieredCache:
     async def set_if_absent(self, key: str, value: bytes, ttl: int) -> None:
         # A fill after a miss: only Redis; the local tier fills from Redis on the next read.
         await self.remote.set_if_absent(key, value, ttl)
+
+    async def set_many(self, items: list[tuple[str, bytes]], ttl: int) -> None:
+        if not items:
+            return
+        await self.remote.set_many(items, ttl)
+        if len(items) <= 100:
+            await self._invalidate(tuple(key for key, _ in items))
+        else:  # a bulk write: every tier drops everything (one message instead of one per key)
+            self._local.clear()
+            await self._invalidate(("*",))
 
     async def delete(self, *keys: str) -> None:
         if not keys:

@@ -92,10 +92,11 @@ class TokenService:
 
     async def put_many(self, records: list[ObjectRecord]) -> None:
         """Refresh the cache after a bulk write (import)."""
+        items = []
         for record in records:
             token = token_decoder.decode(record.body)
-            await self.cache.set(keys.token(token.country_code, token.party_id, token.type, token.uid), record.body,
-                                 self.settings.cache_ttl)
+            items.append((keys.token(token.country_code, token.party_id, token.type, token.uid), record.body))
+        await self.cache.set_many(items, self.settings.cache_ttl)
 
     async def patch(self, country_code: str, party_id: str, uid: str, type_: str, patch: TokenPatch, *,
                     partner_id: int | None) -> Token:

@@ -9,7 +9,7 @@ from litestar import Request, Response, get, patch, post, put
 
 from ocpi_engine.api.auth import Caller
 from ocpi_engine.api.bodies import decode_body
-from ocpi_engine.api.envelope import ocpi_raw_response, ocpi_response
+from ocpi_engine.api.envelope import MEDIA_TYPE, encoder, envelope_bytes, ocpi_raw_response, ocpi_response
 from ocpi_engine.api.pagination import list_objects
 from ocpi_engine.api.params import ci_string, token_type
 from ocpi_engine.api.registry import ModuleInterface
@@ -98,17 +98,24 @@ async def list_tokens(request: Request[Any, Any, Any], caller: Caller) -> Respon
     return await list_objects(request, request.app.state.store, MODULE, partner_id=OWN)
 
 
-@post("/{token_uid:str}/authorize", status_code=200)
-async def authorize(request: Request[Any, Any, Any], caller: Caller, token_uid: str) -> Response[bytes]:
-    """Real-time authorization of one of our tokens, optionally at a location (LocationReferences)."""
+async def authorize_envelope(service: TokenService, token_uid: str, type_: str | None, body: bytes) -> bytes:
+    """The whole answer of `POST /{token_uid}/authorize` as envelope bytes (raises OcpiError). Shared by the
+    route below and the middleware's hot path (api/hot_paths.py), so both answer byte for byte alike."""
     token_uid = ci_string(token_uid, "token_uid", 36)
-    kind = token_type(request.query_params.get("type"), TokenType)
-    body = await request.body()
+    kind = token_type(type_, TokenType)
     location: LocationReferences | None = None
     if body.strip():
         location = decode_body(body, LocationReferences, decoder=location_references_decoder)
-    info = await _service(request).authorize_own(token_uid, kind, location)
-    return ocpi_response(info)
+    info = await service.authorize_own(token_uid, kind, location)
+    return envelope_bytes(encoder.encode(info))
+
+
+@post("/{token_uid:str}/authorize", status_code=200)
+async def authorize(request: Request[Any, Any, Any], caller: Caller, token_uid: str) -> Response[bytes]:
+    """Real-time authorization of one of our tokens, optionally at a location (LocationReferences)."""
+    content = await authorize_envelope(_service(request), token_uid, request.query_params.get("type"),
+                                       await request.body())
+    return Response(content=content, status_code=200, media_type=MEDIA_TYPE)
 
 
 INTERFACES = [

@@ -1,0 +1,3 @@
+module ocpi-engine/benches/loadgen
+
+go 1.21

@@ -1,0 +1,71 @@
+"""Hot paths answered by the header middleware without Litestar's routing, for the one call a driver waits on.
+
+`POST /ocpi/2.2.1/emsp/tokens/{token_uid}/authorize` is answered here once the partner is authenticated: the
+same function as the Litestar route (`api/v221/tokens.authorize_envelope`), so the bytes are the same; only
+the per-request routing, dependency injection and Request object are skipped. The route stays registered (it
+serves the OpenAPI document and any request this module declines). Errors get the same envelopes as
+api/errors.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+from typing import Any
+
+from ocpi_engine.api.envelope import envelope_bytes
+from ocpi_engine.errors import InvalidParametersError, OcpiError
+
+__all__ = ["match_hot_path", "answer_authorize"]
+
+log = logging.getLogger("ocpi_engine.api")
+
+_AUTHORIZE = re.compile(r"^/ocpi/2\.2\.1/emsp/tokens/([^/]+)/authorize/?$")
+MAX_BODY = 64 * 1024
+"""A LocationReferences body is a few hundred bytes; anything above this is refused with 2001."""
+
+
+def match_hot_path(scope: dict[str, Any], roles: tuple[str, ...]) -> str | None:
+    """The token uid when the request is a 2.2.1 real-time authorization this platform serves, else None."""
+    if scope["method"] != "POST" or "EMSP" not in roles:
+        return None
+    found = _AUTHORIZE.match(scope["path"])
+    return found.group(1) if found else None
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise InvalidParametersError(
+                f"invalid field `body`: over {MAX_BODY} bytes; a LocationReferences object is small", field="body")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token_uid: str) -> None:
+    from ocpi_engine.api.v221.tokens import authorize_envelope
+
+    try:
+        body = await _read_body(receive)
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        kind = query.get("type", [None])[-1]
+        service = scope["litestar_app"].state.tokens
+        status, content = 200, await authorize_envelope(service, token_uid, kind, body)
+    except OcpiError as exc:
+        status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - same answer as api/errors.py's last handler
+        log.error("unhandled %s on POST %s", type(exc).__name__, scope["path"], exc_info=exc)
+        status, content = 500, envelope_bytes(
+            None, 3000, "internal server error; the error was logged with this request's X-Request-ID")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+    await send({"type": "http.response.body", "body": content})
