@@ -104,12 +104,31 @@ async def test_versions_and_details_list_only_implemented_modules(
         ("things", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/things",
         ("tokens", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/tokens",
         ("tokens", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/tokens",
+        ("locations", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/locations",
+        ("locations", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/locations",
+        ("tariffs", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/tariffs",
+        ("tariffs", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/tariffs",
+        ("sessions", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/sessions",
+        ("sessions", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/sessions",
+        ("cdrs", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/cdrs",
+        ("cdrs", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/cdrs",
+        ("commands", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/commands",
+        ("commands", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/commands",
+        ("chargingprofiles", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/cpo/chargingprofiles",
+        ("chargingprofiles", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/emsp/chargingprofiles",
+        ("hubclientinfo", "RECEIVER"): "https://ocpi.example.com/ocpi/2.2.1/hubclientinfo",
+        ("hubclientinfo", "SENDER"): "https://ocpi.example.com/ocpi/2.2.1/hubclientinfo",
     }
     details_211 = (await client.get("/ocpi/2.1.1/emsp", headers=auth(token))).json()["data"]
     assert all("role" not in e for e in details_211["endpoints"])
     assert {e["identifier"]: e["url"] for e in details_211["endpoints"]} == {
         "credentials": "https://ocpi.example.com/ocpi/2.1.1/emsp/credentials",
         "tokens": "https://ocpi.example.com/ocpi/2.1.1/emsp/tokens",
+        "locations": "https://ocpi.example.com/ocpi/2.1.1/emsp/locations",
+        "tariffs": "https://ocpi.example.com/ocpi/2.1.1/emsp/tariffs",
+        "sessions": "https://ocpi.example.com/ocpi/2.1.1/emsp/sessions",
+        "cdrs": "https://ocpi.example.com/ocpi/2.1.1/emsp/cdrs",
+        "commands": "https://ocpi.example.com/ocpi/2.1.1/emsp/commands",
     }
 
 
