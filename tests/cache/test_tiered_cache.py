@@ -144,3 +144,19 @@ async def test_cache_setting_selects_the_tier(tmp_path: Path, redis_process: Red
     assert isinstance(auto, TieredCache)
     assert isinstance(only, RedisCache) and not isinstance(only, TieredCache)
     assert none.name == "none"
+
+
+async def test_fill_many_warms_the_local_tier_unless_a_write_came_between(
+    pair: tuple[TieredCache, TieredCache],
+) -> None:
+    a, b = pair
+    mark = a.mark()
+    await a.fill_many([("ocpi:token:W1", b"one"), ("ocpi:token:W2", b"two")], 60, mark)
+    before = a.remote.gets  # type: ignore[attr-defined]
+    assert await a.get("ocpi:token:W1") == b"one" and await a.get("ocpi:token:W2") == b"two"
+    assert a.remote.gets == before  # type: ignore[attr-defined]  # served locally, no round trip
+    # a store read (mark), then a writer somewhere blocks W3, then the warm-up fills what it read before
+    mark = a.mark()
+    await b.set("ocpi:token:W3", b"BLOCKED", 60)
+    await a.fill_many([("ocpi:token:W3", b"ALLOWED")], 60, mark)
+    assert await a.get("ocpi:token:W3") == b"BLOCKED"  # neither Redis (NX) nor the local tier took the old value

@@ -48,6 +48,13 @@ class MemoryCache:
         for key, value in items:
             await self.set(key, value, ttl)
 
+    def mark(self) -> int:
+        return 0
+
+    async def fill_many(self, items: list[tuple[str, bytes]], ttl: int, mark: int) -> None:
+        for key, value in items:
+            await self.set_if_absent(key, value, ttl)
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)
@@ -77,6 +84,12 @@ class NullCache:
         return None
 
     async def set_many(self, items: list[tuple[str, bytes]], ttl: int) -> None:
+        return None
+
+    def mark(self) -> int:
+        return 0
+
+    async def fill_many(self, items: list[tuple[str, bytes]], ttl: int, mark: int) -> None:
         return None
 
     async def delete(self, *keys: str) -> None:

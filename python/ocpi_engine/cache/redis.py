@@ -142,6 +142,22 @@ class RedisCache:
             self._dirty = True
             self._failed(exc)
 
+    def mark(self) -> int:
+        return 0
+
+    async def fill_many(self, items: list[tuple[str, bytes]], ttl: int, mark: int) -> None:
+        """SET NX per entry, pipelined: never overwrites what a writer stored meanwhile."""
+        if not items or not await self._usable():
+            return
+        try:
+            for start in range(0, len(items), 1000):
+                pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
+                for key, value in items[start:start + 1000]:
+                    pipe.set(self._ns + key, value, ex=ttl, nx=True)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
     def mark_dirty(self) -> None:
         """Some write may not have reached Redis (seen by another process): drop our keys before the next use."""
         if self._client is not None:

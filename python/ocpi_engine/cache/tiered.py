@@ -184,6 +184,10 @@ class TieredCache:
         await self.remote.open()
         self._try_connect()
         self._task = asyncio.get_running_loop().create_task(self._beat_forever())
+        for _ in range(50):  # our first heartbeat back (at most 1 s): start-up warming can fill the tier
+            if self._check():
+                break
+            await asyncio.sleep(0.02)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -294,6 +298,21 @@ class TieredCache:
         else:  # a bulk write: every tier drops everything (one message instead of one per key)
             self._local.clear()
             await self._invalidate(("*",))
+
+    def mark(self) -> int:
+        self._apply(self._sub.drain())
+        return self._generation
+
+    async def fill_many(self, items: list[tuple[str, bytes]], ttl: int, mark: int) -> None:
+        await self.remote.fill_many(items, ttl, mark)
+        # The values were read from the store after `mark`: any write since then has bumped the generation (its
+        # invalidation drained here) and the whole batch stays out of the local tier; later writes evict.
+        if self._check() and self.mark() == mark:
+            expires = time.monotonic() + self._local_ttl
+            for key, value in items:
+                self._local[key] = (expires, value)
+            while len(self._local) > self._max:
+                self._local.popitem(last=False)
 
     async def delete(self, *keys: str) -> None:
         if not keys:

@@ -203,8 +203,13 @@ class TokenService:
         count = 0
         cursor: int | None = None
         while True:
+            mark = self.cache.mark()
             page = await self.store.list_objects(MODULE, after_seq=cursor, limit=1000)
-            await self.put_many(page.items)
+            items = []
+            for record in page.items:
+                token = token_decoder.decode(record.body)
+                items.append((keys.token(token.country_code, token.party_id, token.type, token.uid), record.body))
+            await self.cache.fill_many(items, self.settings.cache_ttl, mark)
             count += len(page.items)
             if page.next_cursor is None:
                 return count
