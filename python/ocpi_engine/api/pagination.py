@@ -105,6 +105,7 @@ async def list_objects(
     *,
     partner_id: Any = ANY,
     parties: Sequence[tuple[str, str]] | None = None,
+    token_parties: Sequence[tuple[str, str]] | None = None,
     require_date_from: bool = False,
 ) -> Response[bytes]:
     """The whole Sender list GET for stored objects of `module` in one call."""
@@ -114,6 +115,7 @@ async def list_objects(
         module,
         partner_id=partner_id,
         parties=parties,
+        token_parties=token_parties,
         date_from=query.date_from,
         date_to=query.date_to,
         offset=query.offset,

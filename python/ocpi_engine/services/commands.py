@@ -175,11 +175,10 @@ class CommandService:
                                      status_code=2003, http_status=404)
         if isinstance(command, StopSession):
             session = await self.host.own_session(command.session_id)
-            if session is None:
-                return self._verdict(CommandResponseType.UNKNOWN_SESSION, f"unknown session {command.session_id}")
-            token = session.get("cdr_token") or {}
+            token = (session or {}).get("cdr_token") or {}
             if (str(token.get("country_code", "")).upper(), str(token.get("party_id", "")).upper()) not in parties:
-                return self._verdict(CommandResponseType.REJECTED, "this session is not one of your customers'")
+                # another eMSP's session answers like an unknown one: its existence is not theirs to learn
+                return self._verdict(CommandResponseType.UNKNOWN_SESSION, f"unknown session {command.session_id}")
         method = ADAPTER_METHODS[kind]
         adapter = self.host.adapter
         if not supports(adapter, method):

@@ -7,7 +7,8 @@ pull does with objects the partner stopped sending.
 
 Push: `plan_push` turns a change of our own objects into outbox entries for every registered partner that has
 the module's Receiver endpoint (2.2.1: role RECEIVER; 2.1.1: a partner whose role receives the module, OTHER
-counting as an eMSP as in broadcast push). `enqueue_push` writes the objects and those entries in one store
+counting as an eMSP as in broadcast push); a session or CDR goes only to the partner its token belongs to
+(services/audience.py). `enqueue_push` writes the objects and those entries in one store
 transaction, so an accepted change is never lost between the write and the push. The push worker
 (`services/outbox.py`) sends them; pulls live in `services/pull.py`.
 """
@@ -23,6 +24,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from ocpi_engine.services import audience
 from ocpi_engine.storage.base import ObjectRecord, OutboxEntry, PartnerRecord, Store
 
 __all__ = [
@@ -242,12 +244,17 @@ async def plan_push(store: Store, module: str, records: Sequence[ObjectRecord], 
     diffs = None
     if module == "locations":
         diffs = _location_ops([(old.body, record.body) for record, old in changes if old is not None])
+    audiences: dict[int, frozenset[tuple[str, str]]] = {}
+    if module in audience.MODULES:
+        audiences = {p.id: await audience.partner_parties(store, p) for p in targets}
     entries: list[OutboxEntry] = []
     for record, old in changes:
         ops = [PushOp(method=spec.push_method, body=record.body)]
         if diffs is not None and old is not None:
             ops = diffs.get((record.country_code.upper(), record.party_id.upper(), record.id.upper()), [])
         for partner in targets:
+            if partner.id in audiences and not audience.visible(audiences[partner.id], module, record.body):
+                continue
             entries.extend(entries_for(spec, partner, record, ops))
     return entries
 

@@ -179,6 +179,7 @@ class Store(Protocol):
         *,
         partner_id: Any = ANY,
         parties: Sequence[tuple[str, str]] | None = None,
+        token_parties: Sequence[tuple[str, str]] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         offset: int = 0,
@@ -187,7 +188,9 @@ class Store(Protocol):
     ) -> Page:
         """Objects of a module ordered by creation, filtered by writer, owner parties and last_updated window.
 
-        `after_seq` (keyset) takes precedence over `offset`; dates are canonical strings, from inclusive, to exclusive.
+        `token_parties`: only sessions and CDRs whose `cdr_token` belongs to one of these (country_code, party_id)
+        pairs (the eMSP the object is for; an empty sequence matches nothing). `after_seq` (keyset) takes
+        precedence over `offset`; dates are canonical strings, from inclusive, to exclusive.
         """
         ...
 

@@ -106,6 +106,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX cdr_reconciliations_status ON cdr_reconciliations(status, seq);
     """,
+    # 5: the eMSP party a session or CDR is for (its cdr_token's owner), read from the stored 2.2.1 body by every
+    # write path alike, so a Sender list shows a partner only its own sessions and CDRs (list_objects
+    # `token_parties`); a body without a cdr_token gives NULL, which no partner sees
+    """
+    ALTER TABLE objects ADD COLUMN token_country_code TEXT GENERATED ALWAYS AS (
+        CASE WHEN module IN ('sessions', 'cdrs') AND json_valid(CAST(body AS TEXT))
+        THEN upper(json_extract(CAST(body AS TEXT), '$.cdr_token.country_code')) END) VIRTUAL;
+    ALTER TABLE objects ADD COLUMN token_party_id TEXT GENERATED ALWAYS AS (
+        CASE WHEN module IN ('sessions', 'cdrs') AND json_valid(CAST(body AS TEXT))
+        THEN upper(json_extract(CAST(body AS TEXT), '$.cdr_token.party_id')) END) VIRTUAL;
+    CREATE INDEX objects_module_token_seq ON objects(module, token_country_code, token_party_id, seq);
+    """,
 ]
 
 _PARTNER_COLUMNS = (
@@ -293,6 +305,7 @@ class SqliteStore:
         *,
         partner_id: Any = ANY,
         parties: Sequence[tuple[str, str]] | None = None,
+        token_parties: Sequence[tuple[str, str]] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         offset: int = 0,
@@ -314,6 +327,14 @@ class SqliteStore:
             )
             for country_code, party_id in parties:
                 args.extend((country_code, party_id))
+        if token_parties is not None:
+            if not token_parties:
+                return Page(items=[], total=0, next_cursor=None)
+            where.append(
+                "(" + " OR ".join("(token_country_code = ? AND token_party_id = ?)" for _ in token_parties) + ")"
+            )
+            for country_code, party_id in token_parties:
+                args.extend((country_code.upper(), party_id.upper()))
         if date_from is not None:
             where.append("last_updated >= ?")
             args.append(date_from)

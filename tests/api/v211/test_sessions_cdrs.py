@@ -119,13 +119,14 @@ async def test_own_sessions_and_cdrs_listed_in_211_form(app: Litestar, client: A
     from tests.api.v221.test_cdrs import spec_cdr
     from tests.api.v221.test_sessions import session
 
-    _, emsp = await register_partner(("EMSP", "DE", "EMP"), version="2.1.1")
+    _, emsp = await register_partner(("EMSP", "DE", "TNM"), version="2.1.1")  # owns the tokens used
     await app.state.store.put_object(ObjectRecord(
         module="locations", country_code="NL", party_id="OCE", id="LOC1", last_updated="2024-01-01T00:00:00.000000Z",
         body=_encoder.encode({**LOCATION, "evses": [{"uid": "E1", "connectors": [
             {"id": "1", "standard": "IEC_62196_T2", "format": "CABLE", "power_type": "AC_3_PHASE",
              "max_voltage": 230, "max_amperage": 32, "tariff_ids": ["T1"]}]}], "time_zone": "Europe/Brussels"})))
-    for module, body in (("sessions", session("S1", cc="NL", pid="OCE", status="RESERVATION",
+    token = {"country_code": "DE", "party_id": "TNM", "uid": "U1", "type": "RFID", "contract_id": "DE8ACC12E46L89"}
+    for module, body in (("sessions", session("S1", cc="NL", pid="OCE", status="RESERVATION", cdr_token=token,
                                               total_cost={"excl_vat": Decimal("1.5"), "incl_vat": Decimal("1.8")})),
                          ("cdrs", {**spec_cdr("C1"), "country_code": "NL", "party_id": "OCE"})):
         await app.state.store.put_object(ObjectRecord(

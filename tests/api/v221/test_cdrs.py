@@ -270,7 +270,7 @@ async def test_sender_lists_our_cdrs_and_importer_keeps_them_immutable(
     from ocpi_engine.errors import InvalidParametersError
     from ocpi_engine.services.importer import import_lines
 
-    _, emsp = await register_partner(("EMSP", "DE", "EMP"))
+    _, emsp = await register_partner(("EMSP", "DE", "TNM"))  # owns the spec CDR's token
     _, cpo = await register_partner(("CPO", "DE", "ABC"))
     await post(client, cpo, spec_cdr("THEIRS"))
     own = [send({**spec_cdr(f"OWN{i}"), "country_code": "NL", "party_id": "OCE"}) for i in range(3)]

@@ -216,7 +216,8 @@ async def test_party_isolation(app: Litestar, client: AsyncTestClient[Litestar],
     [session] = await stored(app, "sessions")
     stop = await client.post(f"{RECEIVER}/STOP_SESSION", headers=auth(other),
                              json={"response_url": f"{PARTNER_HOST}/r/3", "session_id": session["id"]})
-    assert stop.json()["data"]["result"] == "REJECTED"
+    assert stop.json()["data"]["result"] == "UNKNOWN_SESSION"  # answered like a session that does not exist
+    assert stop.json()["data"]["message"][0]["text"] == f"unknown session {session['id']}"
     assert (await stored(app, "sessions"))[0]["status"] == "ACTIVE"
 
 

@@ -192,10 +192,11 @@ async def test_own_sessions_are_priced_listed_and_need_date_from(app: Litestar, 
     await own(app, "tariffs", TARIFF)
     await own(app, "locations", location())
     periods = [period("2024-03-01T10:00:00Z", "4"), period("2024-03-01T10:30:00Z", "6")]
-    await import_sessions(app, session("S1", cc="NL", pid="OCE", charging_periods=periods,
+    token = {"country_code": "DE", "party_id": "EMP", "uid": "U1", "type": "RFID", "contract_id": "DE-EMP-1"}
+    await import_sessions(app, session("S1", cc="NL", pid="OCE", charging_periods=periods, cdr_token=token,
                                        last_updated="2024-03-01T11:00:00Z"),
                           session("S2", cc="NL", pid="OCE", total_cost={"excl_vat": Decimal("1")},
-                                  location_id="ELSEWHERE"))
+                                  location_id="ELSEWHERE", cdr_token=token))
     await client.put(f"{RECEIVER}/DE/ABC/THEIRS", content=send(session("THEIRS")), headers=h(cpo))
     missing = await client.get(SENDER, headers=auth(emsp))
     assert missing.status_code == 400 and "`date_from`" in missing.json()["status_message"]

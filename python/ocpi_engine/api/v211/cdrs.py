@@ -23,6 +23,7 @@ from ocpi_engine.errors import InvalidParametersError
 from ocpi_engine.models.sessions_convert import downgrade_cdr, upgrade_cdr
 from ocpi_engine.models.v211 import cdrs as v211
 from ocpi_engine.models.v221.cdrs import cdr_decoder
+from ocpi_engine.services.audience import partner_parties
 from ocpi_engine.services.cdrs import MODULE
 from ocpi_engine.storage.base import OWN
 
@@ -59,11 +60,13 @@ async def get_cdr(request: Request[Any, Any, Any], caller: Caller, country_code:
 
 @get("/")
 async def list_cdrs(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
-    """Our CDRs in 2.1.1 form, paginated."""
+    """Our CDRs for the caller's parties (services/audience.py) in 2.1.1 form, paginated."""
     state = request.app.state
     query = parse_list_query(request, state.settings.page_size)
-    page = await state.store.list_objects(MODULE, partner_id=OWN, date_from=query.date_from, date_to=query.date_to,
-                                          offset=query.offset, after_seq=query.cursor, limit=query.limit)
+    parties = sorted(await partner_parties(state.store, caller.partner))
+    page = await state.store.list_objects(MODULE, partner_id=OWN, token_parties=parties, date_from=query.date_from,
+                                          date_to=query.date_to, offset=query.offset, after_seq=query.cursor,
+                                          limit=query.limit)
     bodies = [encoder.encode(downgrade_cdr(cdr_decoder.decode(r.body))) for r in page.items]
     return paginated_response(request, query, page, state.settings.page_size, state.settings.public_url, bodies)
 

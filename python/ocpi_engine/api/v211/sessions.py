@@ -25,6 +25,7 @@ from ocpi_engine.models.sessions_convert import downgrade_session, upgrade_charg
 from ocpi_engine.models.v211 import cdrs as v211_cdrs
 from ocpi_engine.models.v211 import sessions as v211
 from ocpi_engine.models.v221.sessions import Session, SessionPatch, session_decoder
+from ocpi_engine.services.audience import partner_parties
 from ocpi_engine.services.sessions import MODULE
 from ocpi_engine.storage.base import OWN, ObjectRecord, Store
 
@@ -169,11 +170,13 @@ async def patch_session(request: Request[Any, Any, Any], caller: Caller, country
 # -- CPO interface: our own sessions -------------------------------------------------------------------------------
 @get("/")
 async def list_sessions(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
-    """Our sessions in 2.1.1 form, paginated (`date_from` required, sessions.md 4.1)."""
+    """Our sessions for the caller's parties in 2.1.1 form, paginated (`date_from` required, sessions.md 4.1)."""
     state = request.app.state
     query = parse_list_query(request, state.settings.page_size, require_date_from=True)
-    page = await state.store.list_objects(MODULE, partner_id=OWN, date_from=query.date_from, date_to=query.date_to,
-                                          offset=query.offset, after_seq=query.cursor, limit=query.limit)
+    parties = sorted(await partner_parties(state.store, caller.partner))
+    page = await state.store.list_objects(MODULE, partner_id=OWN, token_parties=parties, date_from=query.date_from,
+                                          date_to=query.date_to, offset=query.offset, after_seq=query.cursor,
+                                          limit=query.limit)
     bodies = [encoder.encode(await as_211(state.store, record)) for record in page.items]
     return paginated_response(request, query, page, state.settings.page_size, state.settings.public_url, bodies)
 

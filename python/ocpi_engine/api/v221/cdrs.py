@@ -20,6 +20,7 @@ from ocpi_engine.api.registry import ModuleInterface
 from ocpi_engine.api.v221.sessions import decode_object
 from ocpi_engine.errors import InvalidParametersError
 from ocpi_engine.models.v221.cdrs import Cdr, cdr_decoder
+from ocpi_engine.services.audience import partner_parties
 from ocpi_engine.services.cdrs import MODULE, CdrService
 from ocpi_engine.storage.base import OWN
 
@@ -66,8 +67,11 @@ async def get_cdr(request: Request[Any, Any, Any], caller: Caller, country_code:
 # -- Sender (CPO) ------------------------------------------------------------------------------------------------
 @get("/")
 async def list_cdrs(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
-    """Our CDRs, paginated (date_from / date_to / offset / limit, all optional)."""
-    return await list_objects(request, request.app.state.store, MODULE, partner_id=OWN)
+    """Our CDRs for the caller's eMSP parties (services/audience.py), paginated (date_from / date_to / offset /
+    limit, all optional)."""
+    store = request.app.state.store
+    return await list_objects(request, store, MODULE, partner_id=OWN,
+                              token_parties=sorted(await partner_parties(store, caller.partner)))
 
 
 INTERFACES = [

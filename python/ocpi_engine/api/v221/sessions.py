@@ -24,6 +24,7 @@ from ocpi_engine.models.v221.sessions import (
     session_decoder,
     session_patch_decoder,
 )
+from ocpi_engine.services.audience import partner_parties
 from ocpi_engine.services.sessions import MODULE, SessionService, check_matches_url
 from ocpi_engine.storage.base import OWN
 
@@ -92,8 +93,11 @@ async def patch_session(request: Request[Any, Any, Any], caller: Caller, country
 # -- Sender (CPO): our own sessions --------------------------------------------------------------------------------
 @get("/")
 async def list_sessions(request: Request[Any, Any, Any], caller: Caller) -> Response[bytes]:
-    """Our sessions, paginated; `date_from` is required for this list (sessions.md 2.1)."""
-    return await list_objects(request, request.app.state.store, MODULE, partner_id=OWN, require_date_from=True)
+    """Our sessions for the caller's eMSP parties (services/audience.py), paginated; `date_from` is required for
+    this list (sessions.md 2.1)."""
+    store = request.app.state.store
+    return await list_objects(request, store, MODULE, partner_id=OWN, require_date_from=True,
+                              token_parties=sorted(await partner_parties(store, caller.partner)))
 
 
 @put("/{session_id:str}/charging_preferences")
@@ -103,7 +107,8 @@ async def put_charging_preferences(request: Request[Any, Any, Any], caller: Call
     An EVSE without CHARGING_PREFERENCES_CAPABLE: HTTP 404 with 2001 (sessions.md 2.1)."""
     session_id = ci_string(session_id, "session_id", 36)
     preferences = decode_object(await request.body(), ChargingPreferences, charging_preferences_decoder)
-    answer = await service(request).charging_preferences(session_id, preferences, caller.parties)
+    parties = await partner_parties(request.app.state.store, caller.partner)
+    answer = await service(request).charging_preferences(session_id, preferences, parties)
     return ocpi_response(answer)
 
 
