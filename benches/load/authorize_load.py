@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=30, help="seconds of sequential reads before each run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     parser.add_argument("--only", default="", help="comma list of run names to keep (default: all four)")
     args = parser.parse_args()
     for tool in ("wrk", "redis-server"):
@@ -187,37 +188,47 @@ def main() -> None:
                 "redis only": {**base_env, "OCPI_ENGINE_REDIS_URL": redis_url, "OCPI_ENGINE_CACHE": "redis"},
                 "cache disabled (store only)": {**base_env, "OCPI_ENGINE_CACHE": "none"},
             }
-            port = free_port()
-            print(f"load run: bare Litestar ({args.seconds} s) ...", file=sys.stderr)
-            proc = serve([PY, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
-                          "--workers", "1", "--working-dir", str(HERE), "bare_app:app"], dict(os.environ), port, "/")
+            # Every server is started and warmed first, then measured in interleaved rounds (bare, ours, bare,
+            # ...): a noisy neighbour hits all of them alike, and the medians of the rounds are compared.
+            servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
             try:
-                wrk(port, 2, args.connections, token, args.tokens)
-                results["bare Litestar 1 KB"] = wrk(port, args.seconds, args.connections, token, args.tokens)
-            finally:
-                stop(proc)
-            half = results["bare Litestar 1 KB"]["rps"] / 2
-            for name, env in runs.items():
-                if args.only and name not in args.only.split(","):
-                    continue
                 port = free_port()
-                env["OCPI_ENGINE_PORT"] = str(port)
-                print(f"load run: {name} ({args.seconds} s at most, then {args.seconds} s at {half:,.0f}/s) ...",
-                      file=sys.stderr)
-                proc = serve([PY, "-m", "ocpi_engine.cli.__main__", "serve", "--no-access-log"], env, port, "/health")
-                try:
-                    # warm-up, discarded: every token read once (fills the tiers), then random reads
+                servers["bare Litestar 1 KB"] = (serve(
+                    [PY, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+                     "--workers", "1", "--working-dir", str(HERE), "bare_app:app"], dict(os.environ), port, "/"), port)
+                for name, env in runs.items():
+                    if args.only and name not in args.only.split(","):
+                        continue
+                    port = free_port()
+                    env["OCPI_ENGINE_PORT"] = str(port)
+                    print(f"starting and warming: {name} ...", file=sys.stderr)
+                    servers[name] = (serve([PY, "-m", "ocpi_engine.cli.__main__", "serve", "--no-access-log"], env,
+                                           port, "/health"), port)
+                    # warm-up, discarded: every token read once (fills the tiers)
                     warm = wrk(port, args.warmup, args.connections, token, args.tokens, sequential=True)
                     print(f"  warm-up: {warm['rps'] * args.warmup:,.0f} requests", file=sys.stderr)
-                    results[name] = wrk(port, args.seconds, args.connections, token, args.tokens)
+                rounds: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+                for round_ in range(args.rounds):
+                    for name, (_, port) in servers.items():
+                        print(f"round {round_ + 1}/{args.rounds}: {name} ({args.seconds} s)", file=sys.stderr)
+                        rounds[name].append(wrk(port, args.seconds, args.connections, token, args.tokens))
+                for name, measured in rounds.items():
+                    median = sorted(measured, key=lambda r: r["rps"])[len(measured) // 2]
+                    results[name] = dict(median)
+                half = results["bare Litestar 1 KB"]["rps"] / 2
+                for name, (_, port) in servers.items():
+                    if name.startswith("bare"):
+                        continue
+                    print(f"open loop at {half:,.0f}/s: {name} ({args.seconds} s)", file=sys.stderr)
                     results[name].update(fixed_rate(loadgen, port, half, args.seconds, token, args.tokens))
-                finally:
+            finally:
+                for proc, _ in servers.values():
                     stop(proc)
         finally:
             redis.terminate()
             redis.wait(timeout=10)
     bare = results["bare Litestar 1 KB"]["rps"]
-    print(f"most requests/s with {args.connections} connections (wrk), then an open-loop run at half the bare "
+    print(f"most requests/s with {args.connections} connections (wrk; median of {args.rounds} interleaved rounds), then an open-loop run at half the bare "
           f"handler's rate ({bare / 2:,.0f}/s, loadgen; latency from each request's intended start)")
     print(f"{'server':<30} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} | "
           f"{'at rate':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")

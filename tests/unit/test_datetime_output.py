@@ -33,3 +33,18 @@ def test_envelope_timestamps_fit() -> None:
     for _ in range(200):
         stamp = re.search(rb'"timestamp":"([^"]+)"', envelope_bytes(None, 1000, None))
         assert stamp is not None and ALLOWED.match(stamp.group(1).decode())
+
+
+def test_utc_now_text_is_format_datetime_of_now() -> None:
+    import datetime as dt
+
+    from ocpi_engine.models._base import format_datetime, parse_datetime, utc_now_text
+
+    for _ in range(2000):  # crosses millisecond (and likely second) boundaries
+        before = dt.datetime.now(dt.UTC).replace(microsecond=dt.datetime.now(dt.UTC).microsecond // 1000 * 1000)
+        text = utc_now_text()
+        after = dt.datetime.now(dt.UTC)
+        parsed = parse_datetime(text)
+        assert format_datetime(parsed) == text
+        assert before - dt.timedelta(milliseconds=1) <= parsed <= after
+        assert len(text) <= 25 and text.endswith("Z")

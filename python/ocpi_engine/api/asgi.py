@@ -6,6 +6,7 @@ import logging
 import os
 
 from ocpi_engine.api.app import create_app
+from ocpi_engine.api.hot_paths import HotPathApp
 from ocpi_engine.settings import Settings
 
 _settings = Settings.from_env()
@@ -17,4 +18,6 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 if os.environ.get("OCPI_ENGINE_ACCESS_LOG", "1") == "0":
     logging.getLogger("ocpi_engine.access").setLevel(logging.WARNING)
 
-app = create_app(_settings)
+litestar_app = create_app(_settings)
+app = HotPathApp(litestar_app)
+"""What granian serves: the Litestar app behind the real-time authorization hot path (api/hot_paths.py)."""

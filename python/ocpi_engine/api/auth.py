@@ -82,14 +82,14 @@ def token_a_allowed(path: str) -> bool:
     return _TOKEN_A_PATHS.match(path) is not None
 
 
-async def authenticate_header(directory: Any, header: bytes | str | None) -> PartnerRecord:
+async def authenticate_header(directory: Any, header: bytes | str | None, *, shared: bool = False) -> PartnerRecord:
     if isinstance(header, bytes):
         header = header.decode("latin-1")
     candidates = token_candidates(header)
     if not candidates:
         raise UnauthorizedError("missing or malformed Authorization header; send `Authorization: Token <token>`")
     for token in candidates:
-        partner = await directory.authenticate(token)
+        partner = await directory.authenticate(token, shared=shared)
         if partner is not None:
             return partner
     raise UnauthorizedError("unknown token")

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from litestar import Response
 
-from ocpi_engine.models._base import format_datetime, utc_now
+from ocpi_engine.models._base import utc_now_text
 
 __all__ = ["encoder", "envelope_bytes", "ocpi_response", "ocpi_raw_response", "ocpi_list_response", "MEDIA_TYPE"]
 
@@ -26,7 +26,7 @@ def _tail(status_code: int, message: str | None) -> bytes:
     parts = [b'"status_code":', str(status_code).encode()]
     if message is not None:
         parts += [b',"status_message":', encoder.encode(message)]
-    parts += [b',"timestamp":"', format_datetime(utc_now()).encode(), b'"}']
+    parts += [b',"timestamp":"', utc_now_text().encode(), b'"}']
     return b"".join(parts)
 
 

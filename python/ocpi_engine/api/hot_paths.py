@@ -5,6 +5,10 @@ same function as the Litestar route (`api/v221/tokens.authorize_envelope`), so t
 the per-request routing, dependency injection and Request object are skipped. The route stays registered (it
 serves the OpenAPI document and any request this module declines). Errors get the same envelopes as
 api/errors.py.
+
+`HotPathApp` (the served ASGI app, api/asgi.py) goes one step further: it sends hot-path requests straight to the
+header middleware, before Litestar's own router and exception layers. Inside a bare Litestar app (tests) the
+middleware still takes the hot path after routing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from ocpi_engine.api.envelope import envelope_bytes
 from ocpi_engine.errors import InvalidParametersError, OcpiError
 
-__all__ = ["match_hot_path", "answer_authorize"]
+__all__ = ["HotPathApp", "match_hot_path", "answer_authorize"]
 
 log = logging.getLogger("ocpi_engine.api")
 
@@ -69,3 +73,22 @@ async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
     await send({"type": "http.response.body", "body": content})
+
+
+class HotPathApp:
+    """The ASGI app granian serves: hot paths go to the header middleware directly, everything else to Litestar."""
+
+    def __init__(self, app: Any) -> None:
+        from ocpi_engine.api.middleware import OcpiHeadersMiddleware
+
+        self.litestar = app
+        self._middleware = OcpiHeadersMiddleware(app)
+        self._roles: tuple[str, ...] = app.state.settings.roles
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and match_hot_path(scope, self._roles) is not None:
+            scope["litestar_app"] = self.litestar
+            # authenticated and answered by the middleware itself (a hot path never reaches Litestar's router)
+            await self._middleware(scope, receive, send)
+            return
+        await self.litestar(scope, receive, send)

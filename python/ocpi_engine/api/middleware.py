@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
+import os
 from typing import Any
 
 import msgspec
@@ -41,6 +41,12 @@ _REVERSED = {
 _ID_OK = re.compile(rb"^[\x21-\x7E]{1,255}$")
 
 
+def _uuid4_text(hex32: str) -> bytes:
+    """A random (version 4, RFC 4122 variant) UUID in its usual text form, from 32 random hex digits."""
+    variant = "89ab"[int(hex32[16], 16) & 3]
+    return f"{hex32[:8]}-{hex32[8:12]}-4{hex32[13:16]}-{variant}{hex32[17:20]}-{hex32[20:]}".encode()
+
+
 class OcpiHeadersMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -65,8 +71,10 @@ class OcpiHeadersMiddleware:
                     echo.append((_REVERSED[name], value.upper()))
                 else:
                     bad = name.decode()
-        request_id = request_id or str(uuid.uuid4()).encode()
-        correlation_id = correlation_id or str(uuid.uuid4()).encode()
+        if request_id is None or correlation_id is None:
+            fresh = os.urandom(32).hex()
+            request_id = request_id or _uuid4_text(fresh[:32])
+            correlation_id = correlation_id or _uuid4_text(fresh[32:])
         extra = [(b"x-request-id", request_id), (b"x-correlation-id", correlation_id), *echo]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id.decode()
@@ -80,14 +88,15 @@ class OcpiHeadersMiddleware:
             failure = (400, 2001, f"invalid header `{field}`: expected a CiString country code (2 letters) or "
                                   "party id (3 letters/digits)")
         elif path.startswith("/ocpi/"):
+            app_state = scope["litestar_app"].state
+            hot = match_hot_path(scope, app_state.settings.roles)
             try:
-                partner = await authenticate_header(scope["litestar_app"].state.directory, authorization)
+                partner = await authenticate_header(app_state.directory, authorization, shared=hot is not None)
                 if partner.token_kind != "C" and not token_a_allowed(path):
                     failure = (401, 2000, "a registration token only opens the versions and credentials endpoints")
                 else:
                     state["partner_id"] = partner.id
                     state["caller"] = Caller(partner=partner, parties=frozenset(partner.parties()))
-                    hot = match_hot_path(scope, scope["litestar_app"].state.settings.roles)
             except OcpiError as exc:
                 failure = (exc.http_status, exc.status_code, exc.message)
 

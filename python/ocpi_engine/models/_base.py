@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time as _time
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -118,6 +119,21 @@ def format_datetime(value: _dt.datetime) -> str:
 def normalize_datetime(value: str) -> str:
     """Canonical sortable form of an OCPI DateTime: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (used for storage and filters)."""
     return parse_datetime(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_NOW_SECOND: list[Any] = [-1, ""]
+
+
+def utc_now_text() -> str:
+    """`format_datetime(utc_now())`, cheaply: the seconds part is formatted once per second."""
+    now = _time.time()
+    second = int(now)
+    if second != _NOW_SECOND[0]:
+        _NOW_SECOND[0], _NOW_SECOND[1] = second, _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(second))
+    millis = int((now - second) * 1000)
+    if millis:
+        return f"{_NOW_SECOND[1]}.{millis:03d}".rstrip("0") + "Z"
+    return _NOW_SECOND[1] + "Z"
 
 
 def utc_now() -> _dt.datetime:

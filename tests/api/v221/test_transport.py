@@ -217,3 +217,18 @@ async def test_openapi_documents_per_version_and_admin(client: AsyncTestClient[L
     admin = (await client.get("/openapi/admin.json")).json()
     assert "/admin/partners" in admin["paths"]
     assert (await client.get("/openapi/nope.json")).status_code == 404
+
+
+async def test_generated_ids_are_random_version_4_uuids(client: AsyncTestClient[Litestar], register_partner: Any) -> None:
+    import uuid
+
+    _, token = await register_partner()
+    seen = set()
+    for _ in range(20):
+        response = await client.get("/ocpi/versions", headers=auth(token))
+        for name in ("x-request-id", "x-correlation-id"):
+            value = uuid.UUID(response.headers[name])
+            assert value.version == 4 and value.variant == uuid.RFC_4122
+            assert str(value) == response.headers[name]
+            seen.add(value)
+    assert len(seen) == 40
