@@ -39,6 +39,19 @@ def rows(server: Server, module: str) -> list[dict[str, Any]]:
             "SELECT body, partner_id FROM objects WHERE module=? ORDER BY seq", (module,))]
 
 
+def access_log(server: Server) -> list[dict[str, Any]]:
+    """The server's access-log lines (JSON objects: method, path, status, ...)."""
+    lines = []
+    for raw in server.log.read_text(errors="replace").splitlines():
+        start = raw.find('{"method"')
+        if start >= 0:
+            try:
+                lines.append(json.loads(raw[start:]))
+            except ValueError:
+                continue
+    return lines
+
+
 def wait_until(what: str, check: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     for _ in range(int(timeout / 0.2) + 1):
@@ -93,6 +106,12 @@ def test_start_charge_stop_cdr_reconciled(tmp_path: Path) -> None:
         assert stopped["status"] == "RESULT" and stopped["result"]["result"] == "ACCEPTED", stopped
         done = wait_until("the completed session at the eMSP", lambda: [
             s for s in rows(emsp, "sessions") if s["_partner_id"] is not None and s["status"] == "COMPLETED"])
+        # created by a PUT, then PATCHes appending periods (sessions.md 2.2): the eMSP holds exactly the CPO's periods
+        [cpo_session] = [s for s in rows(cpo, "sessions") if s["_partner_id"] is None]
+        assert done[0]["charging_periods"] == cpo_session["charging_periods"]
+        session_path = f"/ocpi/2.2.1/emsp/sessions/NL/CPA/{running['id']}"
+        methods = [line["method"] for line in access_log(emsp) if line.get("path") == session_path]
+        assert methods[0] == "PUT" and methods.count("PATCH") >= 2, methods
         cdrs = wait_until("the CDR at the eMSP", lambda: [c for c in rows(emsp, "cdrs") if c["_partner_id"]])
         assert cdrs[0]["session_id"] == running["id"]
         assert cdrs[0]["charging_periods"] == done[0]["charging_periods"]

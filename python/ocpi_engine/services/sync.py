@@ -69,6 +69,8 @@ class SyncModule:
     """Body conversion for 2.1.1 receivers; None: this module is not pushed to 2.1.1 partners."""
     upgrade_211: Callable[[bytes, str, str], bytes] | None = None
     """Body conversion of a pulled 2.1.1 object (with the owner's country_code, party_id)."""
+    change_ops: Callable[[bytes, bytes], list[PushOp]] | None = None
+    """The requests bringing a 2.2.1 receiver from the old body to the new one; None: the whole object again."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def object_id(self, obj: dict[str, Any]) -> str:
@@ -115,6 +117,31 @@ def _token_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
     return _encoder.encode(upgrade.token(old, country_code=country_code, party_id=party_id))
 
 
+_raw_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_raw_items = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def session_ops(old: bytes, new: bytes) -> list[PushOp]:
+    """A change of one of our sessions as the Receiver's PATCH (sessions.md 2.2): the changed fields, the appended
+    `charging_periods` only (the receiver appends them) and `last_updated`. A whole PUT when a PATCH cannot say it:
+    a field removed, or stored periods changed or dropped (a PUT replaces the receiver's list).
+
+    Fields are compared as their JSON text, so the PATCH carries numbers exactly as stored."""
+    before, after = _raw_fields.decode(old), _raw_fields.decode(new)
+    if before.keys() - after.keys():
+        return [PushOp(method="PUT", body=new)]
+    periods_before = _raw_items.decode(before["charging_periods"]) if "charging_periods" in before else []
+    periods_after = _raw_items.decode(after["charging_periods"]) if "charging_periods" in after else []
+    if periods_after[:len(periods_before)] != periods_before:
+        return [PushOp(method="PUT", body=new)]
+    changes: dict[str, Any] = {name: value for name, value in after.items()
+                               if name != "charging_periods" and before.get(name) != value}
+    if len(periods_after) > len(periods_before):
+        changes["charging_periods"] = periods_after[len(periods_before):]
+    changes["last_updated"] = after["last_updated"]
+    return [PushOp(method="PATCH", body=msgspec.json.encode(changes))]
+
+
 _CPO_DATA_RECEIVERS = ("EMSP", "NSP", "OTHER", "HUB")
 
 SYNC_MODULES: dict[str, SyncModule] = {
@@ -123,7 +150,7 @@ SYNC_MODULES: dict[str, SyncModule] = {
     "tariffs": SyncModule("tariffs", "CPO", _CPO_DATA_RECEIVERS,
                           models=("ocpi_engine.models.v221.tariffs", "tariff_decoder"), retire="delete"),
     "sessions": SyncModule("sessions", "CPO", ("EMSP", "OTHER", "HUB", "SCSP"),
-                           models=("ocpi_engine.models.v221.sessions", "session_decoder")),
+                           models=("ocpi_engine.models.v221.sessions", "session_decoder"), change_ops=session_ops),
     "cdrs": SyncModule("cdrs", "CPO", ("EMSP", "OTHER", "HUB"), models=("ocpi_engine.models.v221.cdrs", "cdr_decoder"),
                        push_method="POST"),
     "tokens": SyncModule("tokens", "EMSP", ("CPO", "HUB"), models=("ocpi_engine.models.v221.tokens", "token_decoder"),
@@ -249,13 +276,16 @@ async def plan_push(store: Store, module: str, records: Sequence[ObjectRecord], 
         audiences = {p.id: await audience.partner_parties(store, p) for p in targets}
     entries: list[OutboxEntry] = []
     for record, old in changes:
-        ops = [PushOp(method=spec.push_method, body=record.body)]
+        whole = [PushOp(method=spec.push_method, body=record.body)]
+        ops = whole
         if diffs is not None and old is not None:
             ops = diffs.get((record.country_code.upper(), record.party_id.upper(), record.id.upper()), [])
+        elif spec.change_ops is not None and old is not None:
+            ops = spec.change_ops(old.body, record.body)
         for partner in targets:
             if partner.id in audiences and not audience.visible(audiences[partner.id], module, record.body):
                 continue
-            entries.extend(entries_for(spec, partner, record, ops))
+            entries.extend(entries_for(spec, partner, record, whole if partner.version == "2.1.1" else ops))
     return entries
 
 
