@@ -6,11 +6,12 @@ and printed by `ocpi-engine serve`).
 
 from __future__ import annotations
 
+import datetime
 import hmac
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, Router, delete, get, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -138,6 +139,28 @@ async def authorize_token(request: Request[Any, Any, Any]) -> Response[bytes]:
     return ocpi_response(msgspec.to_builtins(decision))
 
 
+@patch("/tokens/{uid:str}", status_code=200)
+async def patch_own_token(request: Request[Any, Any, Any], uid: str) -> Response[bytes]:
+    """eMSP side: change one of our own tokens (e.g. `{"valid": false}` blocks it); `?type=` defaults to RFID,
+    `last_updated` to now. The push to every receiving partner is queued with the write; answers the token."""
+    from ocpi_engine.api.bodies import validation_error
+    from ocpi_engine.api.params import ci_string, token_type
+    from ocpi_engine.models.v221.tokens import TokenPatch, TokenType
+
+    uid = ci_string(uid, "uid", 36)
+    kind = token_type(request.query_params.get("type"), TokenType)
+    fields = decode_body(await request.body(), dict[str, Any])
+    fields.setdefault("last_updated", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    try:
+        changes = msgspec.convert(fields, TokenPatch)
+    except msgspec.ValidationError as exc:
+        raise validation_error(exc) from exc
+    settings = request.app.state.settings
+    token = await request.app.state.tokens.patch(settings.country_code, settings.party_id, uid, kind, changes,
+                                                 partner_id=None)
+    return ocpi_response(msgspec.to_builtins(token))
+
+
 def admin_router() -> Router:
     from ocpi_engine.api.admin_cdrs import cdr_discrepancies
     from ocpi_engine.api.admin_commands import ADMIN_HANDLERS as COMMAND_HANDLERS
@@ -145,7 +168,8 @@ def admin_router() -> Router:
     return Router(
         path="/admin",
         route_handlers=[list_partners, add_partner, register_partner, update_partner, remove_partner, import_objects,
-                        authorize_token, *COMMAND_HANDLERS, cdr_discrepancies],
+                        authorize_token, patch_own_token, *COMMAND_HANDLERS,
+                        cdr_discrepancies],
         guards=[admin_guard],
         tags=["admin"],
     )

@@ -75,6 +75,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     push_stop = asyncio.Event()
     push_task: asyncio.Task[None] | None = None
     app.state.push_wake = asyncio.Event()
+    app.state.tokens.push_wake = app.state.push_wake
     if settings.push_worker:
         from ocpi_engine.services.outbox import Backoff, PushWorker
 

@@ -24,7 +24,8 @@ def tokens() -> None:
 @click.pass_context
 def authorize(ctx: click.Context, uid: str, type_: str, location_id: str | None, evse_uids: tuple[str, ...],
               as_json: bool) -> None:
-    """Decide whether token UID may charge: whitelist type, real-time call to its eMSP where required."""
+    """Decide whether token UID may charge: whitelist type, real-time call to its eMSP where required.
+    Exit status 0 only for ALLOWED (with --json too)."""
     settings = load_settings(ctx)
     payload = {"uid": uid, "type": type_, "location_id": location_id, "evse_uids": list(evse_uids) or None}
 
@@ -46,10 +47,10 @@ def authorize(ctx: click.Context, uid: str, type_: str, location_id: str | None,
     decision = run(_decide())
     if as_json:
         click.echo(json.dumps(decision, indent=2))
-        return
-    click.echo(f"{decision['allowed']}  ({decision['source']}: {decision.get('reason', '')})")
-    if decision.get("authorization_reference"):
-        click.echo(f"authorization_reference: {decision['authorization_reference']}")
+    else:
+        click.echo(f"{decision['allowed']}  ({decision['source']}: {decision.get('reason', '')})")
+        if decision.get("authorization_reference"):
+            click.echo(f"authorization_reference: {decision['authorization_reference']}")
     if decision["allowed"] != "ALLOWED":
         raise SystemExit(1)
 

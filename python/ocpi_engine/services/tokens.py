@@ -9,6 +9,7 @@ Redis. Cache values are the token's OCPI JSON, which responses splice in as is.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -34,6 +35,7 @@ from ocpi_engine.models.v221.tokens import (
     token_decoder,
 )
 from ocpi_engine.services.importer import Importer, register_importer
+from ocpi_engine.services.sync import enqueue_push
 from ocpi_engine.settings import Settings
 from ocpi_engine.storage.base import ANY, ObjectRecord, PartnerRecord, Store
 
@@ -68,6 +70,8 @@ class TokenService:
         self.store = store
         self.cache = cache
         self.client = client
+        self.push_wake: asyncio.Event | None = None
+        """Set by the app: wakes its push worker after a write of our own tokens."""
 
     # -- storage through the cache -----------------------------------------------------------------
     async def get(self, country_code: str, party_id: str, uid: str, type_: str) -> bytes | None:
@@ -83,9 +87,14 @@ class TokenService:
         return record.body
 
     async def put(self, token: Token, *, partner_id: int | None) -> bool:
-        """Create or replace; True when new. Store first, then the cache (write-through)."""
+        """Create or replace; True when new. Store first, then the cache (write-through). Our own tokens
+        (`partner_id` None) are queued for push to every receiving partner in the same store transaction."""
         body = _encoder.encode(token)
-        created = await self.store.put_object(self._record(token, body, partner_id))
+        record = self._record(token, body, partner_id)
+        if partner_id is None:
+            created = await enqueue_push(self.store, MODULE, [record], wake=self.push_wake) > 0
+        else:
+            created = await self.store.put_object(record)
         await self.cache.set(keys.token(token.country_code, token.party_id, token.type, token.uid), body,
                              self.settings.cache_ttl)
         return created
@@ -102,7 +111,7 @@ class TokenService:
                     partner_id: int | None) -> Token:
         """Merge a PATCH into the stored token (read from the store, not the cache), validate, write."""
         record = await self.store.get_object(MODULE, country_code, party_id, record_id(uid, type_))
-        if record is None:
+        if record is None or (partner_id is None and record.partner_id is not None):
             raise NotFoundError(f"unknown token {uid} ({type_}): PUT it first")
         merged = msgspec.json.decode(record.body)
         merged.update(msgspec.to_builtins(patch))
