@@ -11,6 +11,10 @@ counting as an eMSP as in broadcast push); a session or CDR goes only to the par
 (services/audience.py). `enqueue_push` writes the objects and those entries in one store
 transaction, so an accepted change is never lost between the write and the push. The push worker
 (`services/outbox.py`) sends them; pulls live in `services/pull.py`.
+
+2.1.1 partners: a module with `downgrade_211` is pushed to them as whole objects in 2.1.1 form (PUT, or POST for
+CDRs; no 2.2.1 diff ops), and a module with `upgrade_211` can be pulled from them, each object upgraded to 2.2.1
+(owned by the partner's party) before it is validated and stored.
 """
 
 from __future__ import annotations
@@ -66,7 +70,8 @@ class SyncModule:
     REMOVED, the spec's delete), `delete` (tariffs), `invalid` (tokens: valid=false), `keep` (sessions, cdrs)."""
     id_fields: tuple[str, ...] = ("id",)
     downgrade_211: Callable[[bytes], bytes] | None = None
-    """Body conversion for 2.1.1 receivers; None: this module is not pushed to 2.1.1 partners."""
+    """Body conversion of a whole object for 2.1.1 receivers (they get whole-object requests only, never a 2.2.1
+    diff's partial bodies); None: this module is not pushed to 2.1.1 partners."""
     upgrade_211: Callable[[bytes, str, str], bytes] | None = None
     """Body conversion of a pulled 2.1.1 object (with the owner's country_code, party_id)."""
     change_ops: Callable[[bytes, bytes], list[PushOp]] | None = None
@@ -117,6 +122,43 @@ def _token_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
     return _encoder.encode(upgrade.token(old, country_code=country_code, party_id=party_id))
 
 
+def _location_downgrade(body: bytes) -> bytes:
+    from ocpi_engine.models.locations_convert import downgrade_location
+    from ocpi_engine.models.v221.locations import location_decoder
+
+    return _encoder.encode(downgrade_location(location_decoder.decode(body)))
+
+
+def _location_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
+    from ocpi_engine.models.locations_convert import upgrade_location
+    from ocpi_engine.models.v211.locations import location_decoder
+
+    old = location_decoder.decode(body)
+    return _encoder.encode(upgrade_location(old, country_code=country_code, party_id=party_id))
+
+
+def _tariff_downgrade(body: bytes) -> bytes:
+    from ocpi_engine.models.tariffs_convert import downgrade_tariff
+    from ocpi_engine.models.v221.tariffs import tariff_decoder
+
+    return _encoder.encode(downgrade_tariff(tariff_decoder.decode(body)))
+
+
+def _tariff_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
+    from ocpi_engine.models.tariffs_convert import upgrade_tariff
+    from ocpi_engine.models.v211.tariffs import tariff_decoder
+
+    old = tariff_decoder.decode(body)
+    return _encoder.encode(upgrade_tariff(old, country_code=country_code, party_id=party_id))
+
+
+def _cdr_downgrade(body: bytes) -> bytes:
+    from ocpi_engine.models.sessions_convert import downgrade_cdr
+    from ocpi_engine.models.v221.cdrs import cdr_decoder
+
+    return _encoder.encode(downgrade_cdr(cdr_decoder.decode(body)))
+
+
 _raw_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _raw_items = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -146,13 +188,15 @@ _CPO_DATA_RECEIVERS = ("EMSP", "NSP", "OTHER", "HUB")
 
 SYNC_MODULES: dict[str, SyncModule] = {
     "locations": SyncModule("locations", "CPO", _CPO_DATA_RECEIVERS,
-                            models=("ocpi_engine.models.v221.locations", "location_decoder"), retire="removed"),
+                            models=("ocpi_engine.models.v221.locations", "location_decoder"), retire="removed",
+                            downgrade_211=_location_downgrade, upgrade_211=_location_upgrade),
     "tariffs": SyncModule("tariffs", "CPO", _CPO_DATA_RECEIVERS,
-                          models=("ocpi_engine.models.v221.tariffs", "tariff_decoder"), retire="delete"),
+                          models=("ocpi_engine.models.v221.tariffs", "tariff_decoder"), retire="delete",
+                          downgrade_211=_tariff_downgrade, upgrade_211=_tariff_upgrade),
     "sessions": SyncModule("sessions", "CPO", ("EMSP", "OTHER", "HUB", "SCSP"),
                            models=("ocpi_engine.models.v221.sessions", "session_decoder"), change_ops=session_ops),
     "cdrs": SyncModule("cdrs", "CPO", ("EMSP", "OTHER", "HUB"), models=("ocpi_engine.models.v221.cdrs", "cdr_decoder"),
-                       push_method="POST"),
+                       push_method="POST", downgrade_211=_cdr_downgrade),
     "tokens": SyncModule("tokens", "EMSP", ("CPO", "HUB"), models=("ocpi_engine.models.v221.tokens", "token_decoder"),
                          retire="invalid", id_fields=("uid", "type"), downgrade_211=_token_downgrade,
                          upgrade_211=_token_upgrade),
@@ -181,7 +225,7 @@ def push_target(partner: PartnerRecord, spec: SyncModule) -> str | None:
     if partner.status != "REGISTERED" or not partner.outbound_token:
         return None
     if partner.version == "2.1.1":
-        if spec.downgrade_211 is None and spec.module != "cdrs":
+        if spec.downgrade_211 is None:
             return None
         if not _roles(partner) & set(spec.receiver_roles):
             return None
@@ -239,7 +283,12 @@ def entries_for(spec: SyncModule, partner: PartnerRecord, record: ObjectRecord,
     for op in ops:
         body = op.body
         if version == "2.1.1" and body is not None and spec.downgrade_211 is not None:
-            body = spec.downgrade_211(body)
+            try:
+                body = spec.downgrade_211(body)
+            except (ValueError, TypeError) as exc:  # one object 2.1.1 cannot hold must not stop the others' write
+                log.warning("%s %s/%s/%s not pushed to 2.1.1 partner %s: %s", spec.module, record.country_code,
+                            record.party_id, record.id, partner.id, exc)
+                continue
         out.append(OutboxEntry(
             partner_id=partner.id, module=spec.module, country_code=record.country_code.upper(),
             party_id=record.party_id.upper(), object_id=record.id, sub_path="/".join(op.sub_path),
