@@ -109,26 +109,45 @@ class TokenService:
 
     async def patch(self, country_code: str, party_id: str, uid: str, type_: str, patch: TokenPatch, *,
                     partner_id: int | None) -> Token:
-        """Merge a PATCH into the stored token (read from the store, not the cache), validate, write."""
-        record = await self.store.get_object(MODULE, country_code, party_id, record_id(uid, type_))
-        if record is None or (partner_id is None and record.partner_id is not None):
-            raise NotFoundError(f"unknown token {uid} ({type_}): PUT it first")
-        merged = msgspec.json.decode(record.body)
-        merged.update(msgspec.to_builtins(patch))
-        try:
-            token = msgspec.convert(merged, Token)
-        except msgspec.ValidationError as exc:
-            from ocpi_engine.api.bodies import validation_error
+        """Merge a PATCH into the stored token (read from the store, not the cache), validate, write. A partner's
+        PATCH is merged and written in one store transaction (concurrent PATCHes never lose each other's fields)."""
 
-            raise validation_error(exc) from exc
-        if (token.uid.upper(), token.type, token.country_code, token.party_id) != (
-            uid.upper(), type_, country_code.upper(), party_id.upper()
-        ):
-            raise InvalidParametersError(
-                "a PATCH cannot change country_code, party_id, uid or type; PUT the token under its new URL",
-                field="uid",
-            )
-        await self.put(token, partner_id=partner_id)
+        def merge(record: ObjectRecord | None) -> Token:
+            if record is None or (partner_id is None and record.partner_id is not None):
+                raise NotFoundError(f"unknown token {uid} ({type_}): PUT it first")
+            merged = msgspec.json.decode(record.body)
+            merged.update(msgspec.to_builtins(patch))
+            try:
+                token = msgspec.convert(merged, Token)
+            except msgspec.ValidationError as exc:
+                from ocpi_engine.api.bodies import validation_error
+
+                raise validation_error(exc) from exc
+            if (token.uid.upper(), token.type, token.country_code, token.party_id) != (
+                uid.upper(), type_, country_code.upper(), party_id.upper()
+            ):
+                raise InvalidParametersError(
+                    "a PATCH cannot change country_code, party_id, uid or type; PUT the token under its new URL",
+                    field="uid",
+                )
+            return token
+
+        if partner_id is None:  # our own token: written with its pushes (enqueue_push's transaction)
+            record = await self.store.get_object(MODULE, country_code, party_id, record_id(uid, type_))
+            token = merge(record)
+            await self.put(token, partner_id=None)
+            return token
+        written: list[Token] = []
+
+        def change(record: ObjectRecord | None) -> ObjectRecord:
+            token = merge(record)
+            written.append(token)
+            return self._record(token, _encoder.encode(token), partner_id)
+
+        await self.store.update_object(MODULE, country_code.upper(), party_id.upper(), record_id(uid, type_), change)
+        token = written[-1]
+        await self.cache.set(keys.token(token.country_code, token.party_id, token.type, token.uid),
+                             _encoder.encode(token), self.settings.cache_ttl)
         return token
 
     @staticmethod
