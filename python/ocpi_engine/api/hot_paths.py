@@ -6,6 +6,10 @@ the per-request routing, dependency injection and Request object are skipped. Th
 serves the OpenAPI document and any request this module declines). Errors get the same envelopes as
 api/errors.py.
 
+`GET /ocpi/2.2.1/cpo/locations` and `GET /ocpi/2.2.1/cpo/tariffs` (the CPO's Sender lists, the pages partners
+crawl) are answered the same way with `api/pagination.list_page`, the function behind their Litestar routes: the
+stored JSON spliced into the envelope, the same Link / X-Total-Count / X-Limit headers.
+
 `HotPathApp` (the served ASGI app, api/asgi.py) goes one step further: it sends hot-path requests straight to the
 header middleware, before Litestar's own router and exception layers. Inside a bare Litestar app (tests) the
 middleware still takes the hot path after routing.
@@ -18,14 +22,18 @@ import re
 import urllib.parse
 from typing import Any
 
+from litestar.datastructures import MultiDict
+
 from ocpi_engine.api.envelope import envelope_bytes
 from ocpi_engine.errors import InvalidParametersError, OcpiError
+from ocpi_engine.storage.base import OWN
 
-__all__ = ["HotPathApp", "match_hot_path", "answer_authorize"]
+__all__ = ["HotPathApp", "match_hot_path", "match_list_path", "answer_authorize", "answer_list"]
 
 log = logging.getLogger("ocpi_engine.api")
 
 _AUTHORIZE = re.compile(r"^/ocpi/2\.2\.1/emsp/tokens/([^/]+)/authorize/?$")
+_OWN_LISTS = re.compile(r"^/ocpi/2\.2\.1/cpo/(locations|tariffs)/?$")
 MAX_BODY = 64 * 1024
 """A LocationReferences body is a few hundred bytes; anything above this is refused with 2001."""
 
@@ -35,6 +43,14 @@ def match_hot_path(scope: dict[str, Any], roles: tuple[str, ...]) -> str | None:
     if scope["method"] != "POST" or "EMSP" not in roles:
         return None
     found = _AUTHORIZE.match(scope["path"])
+    return found.group(1) if found else None
+
+
+def match_list_path(scope: dict[str, Any], roles: tuple[str, ...]) -> str | None:
+    """The module when the request is a 2.2.1 CPO Sender list GET of our own objects this platform serves."""
+    if scope["method"] != "GET" or "CPO" not in roles:
+        return None
+    found = _OWN_LISTS.match(scope["path"])
     return found.group(1) if found else None
 
 
@@ -75,6 +91,30 @@ async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token
     await send({"type": "http.response.body", "body": content})
 
 
+async def answer_list(scope: dict[str, Any], send: Any, module: str) -> None:
+    from ocpi_engine.api.pagination import list_page
+
+    headers = [(b"content-type", b"application/json")]
+    try:
+        state = scope["litestar_app"].state
+        # parsed as Litestar parses `request.query_params` (blank values kept, first value wins in `get`)
+        params = MultiDict(urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                                  keep_blank_values=True, separator="&"))
+        path = scope.get("root_path", "") + scope["path"].rstrip("/")  # as Litestar's router leaves it
+        data, extra = await list_page(state.store, module, path, params, state.settings, partner_id=OWN)
+        status, content = 200, envelope_bytes(data)
+        headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
+    except OcpiError as exc:
+        status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - same answer as api/errors.py's last handler
+        log.error("unhandled %s on GET %s", type(exc).__name__, scope["path"], exc_info=exc)
+        status, content = 500, envelope_bytes(
+            None, 3000, "internal server error; the error was logged with this request's X-Request-ID")
+    headers.append((b"content-length", str(len(content)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
+
+
 class HotPathApp:
     """The ASGI app granian serves: hot paths go to the header middleware directly, everything else to Litestar."""
 
@@ -86,7 +126,8 @@ class HotPathApp:
         self._roles: tuple[str, ...] = app.state.settings.roles
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and match_hot_path(scope, self._roles) is not None:
+        if scope["type"] == "http" and (match_hot_path(scope, self._roles) is not None
+                                        or match_list_path(scope, self._roles) is not None):
             scope["litestar_app"] = self.litestar
             # authenticated and answered by the middleware itself (a hot path never reaches Litestar's router)
             await self._middleware(scope, receive, send)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from ocpi_engine.api.hot_paths import answer_authorize, match_hot_path
+from ocpi_engine.api.hot_paths import answer_authorize, answer_list, match_hot_path, match_list_path
 from ocpi_engine.api.auth import Caller, authenticate_header, token_a_allowed
 from ocpi_engine.api.envelope import envelope_bytes
 from ocpi_engine.errors import OcpiError
@@ -83,6 +83,7 @@ class OcpiHeadersMiddleware:
         path: str = scope["path"]
         failure: tuple[int, int, str] | None = None
         hot: str | None = None
+        listing: str | None = None
         if bad is not None:
             field = bad.replace("ocpi", "OCPI")
             failure = (400, 2001, f"invalid header `{field}`: expected a CiString country code (2 letters) or "
@@ -90,8 +91,10 @@ class OcpiHeadersMiddleware:
         elif path.startswith("/ocpi/"):
             app_state = scope["litestar_app"].state
             hot = match_hot_path(scope, app_state.settings.roles)
+            listing = None if hot is not None else match_list_path(scope, app_state.settings.roles)
             try:
-                partner = await authenticate_header(app_state.directory, authorization, shared=hot is not None)
+                partner = await authenticate_header(app_state.directory, authorization,
+                                                    shared=hot is not None or listing is not None)
                 if partner.token_kind != "C" and not token_a_allowed(path):
                     failure = (401, 2000, "a registration token only opens the versions and credentials endpoints")
                 else:
@@ -115,6 +118,8 @@ class OcpiHeadersMiddleware:
                 await send({"type": "http.response.body", "body": body})
             elif hot is not None:
                 await answer_authorize(scope, receive, send_with_headers, hot)
+            elif listing is not None:
+                await answer_list(scope, send_with_headers, listing)
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:

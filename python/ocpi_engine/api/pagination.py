@@ -16,12 +16,13 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 
-from ocpi_engine.api.envelope import ocpi_list_response
+from ocpi_engine.api.envelope import ocpi_list_response, ocpi_raw_response
 from ocpi_engine.errors import InvalidParametersError
 from ocpi_engine.models._base import normalize_datetime
 from ocpi_engine.storage.base import ANY, Page, Store
 
-__all__ = ["ListQuery", "parse_list_query", "paginated_response", "list_objects"]
+__all__ = ["ListQuery", "parse_list_params", "parse_list_query", "page_headers", "paginated_response", "list_page",
+           "list_objects"]
 
 
 class ListQuery:
@@ -63,8 +64,8 @@ def _date_param(params: Any, name: str) -> tuple[str | None, str | None]:
         ) from None
 
 
-def parse_list_query(request: Request[Any, Any, Any], max_limit: int, *, require_date_from: bool = False) -> ListQuery:
-    params = request.query_params
+def parse_list_params(params: Any, max_limit: int, *, require_date_from: bool = False) -> ListQuery:
+    """The list query from query parameters (a MultiDict: `get` gives the first value, `items` every pair)."""
     date_from, raw_from = _date_param(params, "date_from")
     date_to, raw_to = _date_param(params, "date_to")
     if require_date_from and date_from is None:
@@ -75,27 +76,69 @@ def parse_list_query(request: Request[Any, Any, Any], max_limit: int, *, require
     return ListQuery(date_from, date_to, offset, limit, cursor, raw_from, raw_to)
 
 
+def parse_list_query(request: Request[Any, Any, Any], max_limit: int, *, require_date_from: bool = False) -> ListQuery:
+    return parse_list_params(request.query_params, max_limit, require_date_from=require_date_from)
+
+
+def page_headers(path: str, params: Any, query: ListQuery, page: Page, max_limit: int,
+                 public_url: str) -> dict[str, str]:
+    """X-Total-Count, X-Limit and, when more objects follow, the absolute Link to the next page."""
+    headers = {"X-Total-Count": str(page.total), "X-Limit": str(max_limit)}
+    if page.next_cursor is not None:
+        link: dict[str, Any] = {}
+        if query.raw_date_from is not None:
+            link["date_from"] = query.raw_date_from
+        if query.raw_date_to is not None:
+            link["date_to"] = query.raw_date_to
+        link["offset"] = query.offset + len(page.items) + len(page.bodies)
+        link["limit"] = query.limit
+        link["cursor"] = page.next_cursor
+        for key, value in params.items():
+            if key not in ("date_from", "date_to", "offset", "limit", "cursor"):
+                link[key] = value
+        headers["Link"] = f'<{public_url}{path}?{urlencode(link)}>; rel="next"'
+    return headers
+
+
 def paginated_response(
     request: Request[Any, Any, Any], query: ListQuery, page: Page, max_limit: int, public_url: str,
     bodies: Sequence[bytes] | None = None,
 ) -> Response[bytes]:
     """The list response for a page: envelope + Link / X-Total-Count / X-Limit headers."""
-    headers = {"X-Total-Count": str(page.total), "X-Limit": str(max_limit)}
-    if page.next_cursor is not None:
-        params: dict[str, Any] = {}
-        if query.raw_date_from is not None:
-            params["date_from"] = query.raw_date_from
-        if query.raw_date_to is not None:
-            params["date_to"] = query.raw_date_to
-        params["offset"] = query.offset + len(page.items)
-        params["limit"] = query.limit
-        params["cursor"] = page.next_cursor
-        for key, value in request.query_params.items():
-            if key not in ("date_from", "date_to", "offset", "limit", "cursor"):
-                params[key] = value
-        headers["Link"] = f'<{public_url}{request.url.path}?{urlencode(params)}>; rel="next"'
-    items = bodies if bodies is not None else [item.body for item in page.items]
+    headers = page_headers(request.url.path, request.query_params, query, page, max_limit, public_url)
+    items = bodies if bodies is not None else page.bodies or [item.body for item in page.items]
     return ocpi_list_response(items, headers=headers)
+
+
+async def list_page(
+    store: Store,
+    module: str,
+    path: str,
+    params: Any,
+    settings: Any,
+    *,
+    partner_id: Any = ANY,
+    parties: Sequence[tuple[str, str]] | None = None,
+    token_parties: Sequence[tuple[str, str]] | None = None,
+    require_date_from: bool = False,
+) -> tuple[bytes, dict[str, str]]:
+    """One Sender list page: the `data` JSON (the stored bodies spliced into an array) and its headers. Shared by
+    the Litestar route (`list_objects`) and the ASGI hot path (api/hot_paths.py), so both answer the same."""
+    query = parse_list_params(params, settings.page_size, require_date_from=require_date_from)
+    page = await store.list_objects(
+        module,
+        partner_id=partner_id,
+        parties=parties,
+        token_parties=token_parties,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        offset=query.offset,
+        after_seq=query.cursor,
+        limit=query.limit,
+        bodies_only=True,
+    )
+    return b"[" + b",".join(page.bodies) + b"]", page_headers(
+        path, params, query, page, settings.page_size, settings.public_url)
 
 
 async def list_objects(
@@ -109,17 +152,7 @@ async def list_objects(
     require_date_from: bool = False,
 ) -> Response[bytes]:
     """The whole Sender list GET for stored objects of `module` in one call."""
-    settings = request.app.state.settings
-    query = parse_list_query(request, settings.page_size, require_date_from=require_date_from)
-    page = await store.list_objects(
-        module,
-        partner_id=partner_id,
-        parties=parties,
-        token_parties=token_parties,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        offset=query.offset,
-        after_seq=query.cursor,
-        limit=query.limit,
-    )
-    return paginated_response(request, query, page, settings.page_size, settings.public_url)
+    data, headers = await list_page(
+        store, module, request.url.path, request.query_params, request.app.state.settings, partner_id=partner_id,
+        parties=parties, token_parties=token_parties, require_date_from=require_date_from)
+    return ocpi_raw_response(data, headers=headers)

@@ -51,6 +51,9 @@ class Page(msgspec.Struct, frozen=True, kw_only=True):
     """Objects matching the filters (ignoring offset/limit): X-Total-Count."""
     next_cursor: int | None
     """Keyset cursor (last seq) when more objects follow, else None."""
+    bodies: list[bytes] = []
+    """With `list_objects(..., bodies_only=True)`: the objects' bodies in order, and `items` stays empty (a list
+    response splices these bytes and needs nothing else)."""
 
 
 class PartnerRecord(msgspec.Struct, kw_only=True):
@@ -185,12 +188,14 @@ class Store(Protocol):
         offset: int = 0,
         after_seq: int | None = None,
         limit: int = 100,
+        bodies_only: bool = False,
     ) -> Page:
         """Objects of a module ordered by creation, filtered by writer, owner parties and last_updated window.
 
         `token_parties`: only sessions and CDRs whose `cdr_token` belongs to one of these (country_code, party_id)
         pairs (the eMSP the object is for; an empty sequence matches nothing). `after_seq` (keyset) takes
-        precedence over `offset`; dates are canonical strings, from inclusive, to exclusive.
+        precedence over `offset`; dates are canonical strings, from inclusive, to exclusive. `bodies_only`: fill
+        `Page.bodies` instead of `Page.items` (cheaper: a list page needs only the stored JSON).
         """
         ...
 

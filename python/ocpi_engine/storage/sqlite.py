@@ -120,6 +120,8 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+_COUNTS_KEPT = 1024
+"""Distinct list filters whose object counts SqliteStore keeps between writes."""
 _PARTNER_COLUMNS = (
     "id, name, status, token_kind, incoming_token_hash, next_token_hash, outbound_token, versions_url, version, "
     "endpoints, roles, outbound_auth, created, updated"
@@ -149,6 +151,8 @@ class SqliteStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        self._counts: dict[tuple[Any, ...], int] = {}
+        self._counts_mark: tuple[int, int] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -311,6 +315,7 @@ class SqliteStore:
         offset: int = 0,
         after_seq: int | None = None,
         limit: int = 100,
+        bodies_only: bool = False,
     ) -> Page:
         where = ["module = ?"]
         args: list[Any] = [module]
@@ -342,23 +347,50 @@ class SqliteStore:
             where.append("last_updated < ?")
             args.append(date_to)
         clause = " AND ".join(where)
-        total = self._conn.execute(f"SELECT COUNT(*) FROM objects WHERE {clause}", args).fetchone()[0]
+        total = self._count(clause, args)
         page_args = list(args)
         page_clause = clause
         if after_seq is not None:
             page_clause += " AND seq > ?"
             page_args.append(after_seq)
-            skip = 0
-        else:
-            skip = max(offset, 0)
+        elif offset > 0:
+            # the first object's seq found in the (module, partner_id, seq) index alone, then a keyset read: the
+            # skipped objects' rows are never visited (LIMIT ... OFFSET would step through them)
+            page_clause += f" AND seq >= (SELECT seq FROM objects WHERE {clause} ORDER BY seq LIMIT 1 OFFSET ?)"
+            page_args += [*args, offset]
+        if bodies_only:
+            rows = self._conn.execute(
+                f"SELECT body, seq FROM objects WHERE {page_clause} ORDER BY seq LIMIT ?", [*page_args, limit + 1]
+            ).fetchall()
+            more = len(rows) > limit
+            del rows[limit:]
+            next_cursor = rows[-1][1] if more and rows else None
+            return Page(items=[], bodies=[row[0] for row in rows], total=total, next_cursor=next_cursor)
         rows = self._conn.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE {page_clause} ORDER BY seq LIMIT ? OFFSET ?",
-            [*page_args, limit + 1, skip],
+            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE {page_clause} ORDER BY seq LIMIT ?", [*page_args, limit + 1]
         ).fetchall()
         more = len(rows) > limit
         items = [self._object(r) for r in rows[:limit]]
         next_cursor = items[-1].seq if more and items else None
         return Page(items=items, total=total, next_cursor=next_cursor)
+
+    def _count(self, clause: str, args: list[Any]) -> int:
+        """COUNT(*) of the objects matching `clause`, kept until the next write anywhere: this connection's own
+        (`total_changes`) or a commit by any other connection or process (`PRAGMA data_version`). Page after page
+        of the same filters then costs one PRAGMA instead of a walk through the index (X-Total-Count)."""
+        db = self._conn
+        query = f"SELECT COUNT(*) FROM objects WHERE {clause}"
+        if db.in_transaction:  # this connection's uncommitted writes may still roll back: do not keep the count
+            return int(db.execute(query, args).fetchone()[0])
+        mark = (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
+        if mark != self._counts_mark or len(self._counts) >= _COUNTS_KEPT:
+            self._counts.clear()
+            self._counts_mark = mark
+        key = (clause, *args)
+        total = self._counts.get(key)
+        if total is None:
+            total = self._counts[key] = int(db.execute(query, args).fetchone()[0])
+        return total
 
     # -- partners -----------------------------------------------------------------------------------
     @staticmethod
