@@ -6,7 +6,8 @@ on loopback, bounded in time. Servers measured one after another in the same run
   2. the same server, a deep page by `offset` only (offset=5000 with 10,000 locations),
   3. the same server, the same deep page by the `Link` of the page before it (keyset `cursor`),
   4. a plain Litestar + msgspec handler encoding the same 50 prebuilt Structs per request (the baseline),
-  5. FastAPI + pydantic on uvicorn (1 worker) returning the same 50 models through a response model.
+  5. FastAPI + pydantic on uvicorn (1 worker) returning the same 50 models through a response model,
+  6. the ceiling: a bare ASGI callable on granian sending the same page as prebuilt bytes (no framework, no work).
 
     .venv/bin/python benches/load/locations_load.py --locations 10000 --seconds 10
 
@@ -100,12 +101,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="repeat every server; the table shows medians")
-    parser.add_argument("--only", default="", help="comma list of servers: engine,plain,fastapi (default: all)")
+    parser.add_argument("--only", default="", help="comma list of servers: engine,plain,fastapi,raw (default: all)")
     args = parser.parse_args()
     if not 1 <= args.rounds <= 5 or not 1 <= args.seconds <= 120:
         sys.exit("--rounds is 1..5 and --seconds 1..120 (every run is bounded)")
     deep = min(5000, (args.locations // 2) // 50 * 50)
-    only = set(args.only.split(",")) if args.only else {"engine", "plain", "fastapi"}
+    only = set(args.only.split(",")) if args.only else {"engine", "plain", "fastapi", "raw"}
     rounds: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.sqlite3"
@@ -129,7 +130,7 @@ def main() -> None:
                     link = urlsplit(before.headers["link"].split(">")[0].lstrip("<"))
                     by_link = f"{link.path}?{link.query}"
                     check_page(port, by_link, auth, deep, total=args.locations)
-                    for name, path in ((f"ocpi-engine page 1", first), (f"ocpi-engine offset={deep}", by_offset),
+                    for name, path in (("ocpi-engine page 1", first), (f"ocpi-engine offset={deep}", by_offset),
                                        (f"ocpi-engine Link cursor @{deep}", by_link)):
                         print(f"load run: {name} ({args.seconds} s) ...", file=sys.stderr)
                         rounds.setdefault(name, []).append(measure(port, path, auth, args.seconds, args.connections))
@@ -156,6 +157,18 @@ def main() -> None:
                     check_page(port, PAGE, auth, 0, total=None)
                     print(f"load run: FastAPI + pydantic, uvicorn ({args.seconds} s) ...", file=sys.stderr)
                     rounds.setdefault("FastAPI + pydantic (uvicorn)", []).append(
+                        measure(port, PAGE, auth, args.seconds, args.connections))
+                finally:
+                    stop(proc)
+            if "raw" in only:
+                port = free_port()
+                proc = serve([PY, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+                              "--workers", "1", "--working-dir", str(HERE), "raw_page_app:app"],
+                             dict(os.environ), port, PAGE)
+                try:
+                    check_page(port, PAGE, auth, 0, total=None)
+                    print(f"load run: bare ASGI, prebuilt page ({args.seconds} s) ...", file=sys.stderr)
+                    rounds.setdefault("ceiling: bare ASGI, prebuilt bytes", []).append(
                         measure(port, PAGE, auth, args.seconds, args.connections))
                 finally:
                     stop(proc)

@@ -15,7 +15,10 @@ from litestar import Response
 
 from ocpi_engine.models._base import utc_now_text
 
-__all__ = ["encoder", "envelope_bytes", "ocpi_response", "ocpi_raw_response", "ocpi_list_response", "MEDIA_TYPE"]
+__all__ = [
+    "encoder", "envelope_bytes", "list_envelope_bytes", "ocpi_response", "ocpi_raw_response", "ocpi_list_response",
+    "MEDIA_TYPE",
+]
 
 MEDIA_TYPE = "application/json"
 encoder = msgspec.json.Encoder(decimal_format="number")
@@ -35,6 +38,12 @@ def envelope_bytes(data_json: bytes | None, status_code: int = 1000, message: st
     if data_json is None:
         return b"{" + _tail(status_code, message)
     return b'{"data":' + data_json + b"," + _tail(status_code, message)
+
+
+def list_envelope_bytes(joined_items: bytes) -> bytes:
+    """`envelope_bytes(b"[" + joined_items + b"]")` with one copy of the items (a page of 50 locations is ~90 KB);
+    `joined_items` is the array's content, already-encoded objects joined with commas."""
+    return b"".join((b'{"data":[', joined_items, b"],", _tail(1000, "Success")))
 
 
 def ocpi_response(
@@ -69,4 +78,8 @@ def ocpi_raw_response(
 
 def ocpi_list_response(bodies: Iterable[bytes], *, headers: Mapping[str, str] | None = None) -> Response[bytes]:
     """An envelope whose data is the JSON array of already-encoded objects."""
-    return ocpi_raw_response(b"[" + b",".join(bodies) + b"]", headers=headers)
+    return Response(
+        content=list_envelope_bytes(b",".join(bodies)),
+        media_type=MEDIA_TYPE,
+        headers=dict(headers) if headers else None,
+    )

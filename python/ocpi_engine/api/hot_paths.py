@@ -24,7 +24,7 @@ from typing import Any
 
 from litestar.datastructures import MultiDict
 
-from ocpi_engine.api.envelope import envelope_bytes
+from ocpi_engine.api.envelope import envelope_bytes, list_envelope_bytes
 from ocpi_engine.errors import InvalidParametersError, OcpiError
 from ocpi_engine.storage.base import OWN
 
@@ -101,8 +101,8 @@ async def answer_list(scope: dict[str, Any], send: Any, module: str) -> None:
         params = MultiDict(urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                                   keep_blank_values=True, separator="&"))
         path = scope.get("root_path", "") + scope["path"].rstrip("/")  # as Litestar's router leaves it
-        data, extra = await list_page(state.store, module, path, params, state.settings, partner_id=OWN)
-        status, content = 200, envelope_bytes(data)
+        joined, extra = await list_page(state.store, module, path, params, state.settings, partner_id=OWN)
+        status, content = 200, list_envelope_bytes(joined)
         headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
     except OcpiError as exc:
         status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 
-from ocpi_engine.api.envelope import ocpi_list_response, ocpi_raw_response
+from ocpi_engine.api.envelope import ocpi_list_response
 from ocpi_engine.errors import InvalidParametersError
 from ocpi_engine.models._base import normalize_datetime
 from ocpi_engine.storage.base import ANY, Page, Store
@@ -122,8 +122,9 @@ async def list_page(
     token_parties: Sequence[tuple[str, str]] | None = None,
     require_date_from: bool = False,
 ) -> tuple[bytes, dict[str, str]]:
-    """One Sender list page: the `data` JSON (the stored bodies spliced into an array) and its headers. Shared by
-    the Litestar route (`list_objects`) and the ASGI hot path (api/hot_paths.py), so both answer the same."""
+    """One Sender list page: the stored bodies joined with commas (the `data` array's content, for
+    `envelope.list_envelope_bytes`) and its headers. Shared by the Litestar route (`list_objects`) and the ASGI hot
+    path (api/hot_paths.py), so both answer the same."""
     query = parse_list_params(params, settings.page_size, require_date_from=require_date_from)
     page = await store.list_objects(
         module,
@@ -137,7 +138,7 @@ async def list_page(
         limit=query.limit,
         bodies_only=True,
     )
-    return b"[" + b",".join(page.bodies) + b"]", page_headers(
+    return b",".join(page.bodies), page_headers(
         path, params, query, page, settings.page_size, settings.public_url)
 
 
@@ -152,7 +153,7 @@ async def list_objects(
     require_date_from: bool = False,
 ) -> Response[bytes]:
     """The whole Sender list GET for stored objects of `module` in one call."""
-    data, headers = await list_page(
+    joined, headers = await list_page(
         store, module, request.url.path, request.query_params, request.app.state.settings, partner_id=partner_id,
         parties=parties, token_parties=token_parties, require_date_from=require_date_from)
-    return ocpi_raw_response(data, headers=headers)
+    return ocpi_list_response([joined], headers=headers)
