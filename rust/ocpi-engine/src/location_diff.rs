@@ -39,15 +39,15 @@
 //! from the first bytes of each Location; byte-identical Locations are skipped without parsing, so only
 //! changed Locations are decoded into trees.
 
-use std::borrow::Cow;
+mod scan;
+
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use self::scan::{Entry, Key, KeyHasher, OldEntry};
 use crate::ocpi::OcpiDateTime;
 use crate::Error;
 
@@ -140,243 +140,143 @@ impl<'a> LocationDiff<'a> {
     /// # Errors
     /// See [`diff_locations_json`].
     pub fn run(self) -> Result<Vec<LocationOp>, Error> {
-        let (old, new) = rayon::join(|| Snapshot::parse(self.old, "old"), || Snapshot::parse(self.new, "new"));
-        let (old, new) = (old?, new?);
-        let mut ops = Vec::new();
-        for (index, entry) in new.entries.iter().enumerate() {
-            match old.index.get(&entry.key) {
-                None => ops.push(LocationOp {
-                    method: Method::Put,
-                    country_code: entry.key.0.to_string(),
-                    party_id: entry.key.1.to_string(),
-                    location_id: entry.key.2.to_string(),
-                    evse_uid: None,
-                    connector_id: None,
-                    body: entry.raw.get().as_bytes().to_vec(),
-                }),
-                Some(&old_index) => {
-                    let before = &old.entries[old_index];
-                    if before.raw.get() != entry.raw.get() {
-                        let old_path = format!("old[{old_index}]");
-                        let new_path = format!("new[{index}]");
-                        let old_value = object_of(before.raw, &old_path)?;
-                        let new_value = object_of(entry.raw, &new_path)?;
-                        let target = Target::location(&entry.key);
-                        diff_location(&target, &old_value, &new_value, &old_path, &new_path, &mut ops)?;
-                    }
-                }
+        let new = scan::read_new(self.new)?;
+        let mut new_index: HashMap<Key<'_>, usize, KeyHasher> = HashMap::with_capacity_and_hasher(new.len(), KeyHasher::default());
+        for entry in &new {
+            if let Some(first) = new_index.insert(entry.key.clone(), entry.index) {
+                return Err(duplicate("new", entry, first));
             }
         }
-        let mut removed_at: Option<Value> = self.removed_at.map(|t| Value::String(t.to_string()));
-        for (index, entry) in old.entries.iter().enumerate() {
-            if new.index.contains_key(&entry.key) {
-                continue;
+        let old = scan::read_old(self.old, &new, &new_index)?;
+        // For each new Location, the old one with its identity, if any (`None` inside: byte-identical).
+        let mut counterpart: Vec<Option<(usize, Option<&Entry<'_>>)>> = vec![None; new.len()];
+        let mut vanished: HashMap<&Key<'_>, &Entry<'_>, KeyHasher> = HashMap::default();
+        let mut vanished_order = Vec::new();
+        for old_entry in &old {
+            let (old_index, j, entry) = match old_entry {
+                OldEntry::Same { index, new_index } => (*index, Some(*new_index), None),
+                OldEntry::Read(entry) => (entry.index, new_index.get(&entry.key).copied(), Some(entry)),
+            };
+            match (j, entry) {
+                (Some(j), _) => {
+                    if let Some((first, _)) = counterpart[j] {
+                        let key = &new[j].key;
+                        return Err(Error::invalid(
+                            format!("old[{old_index}]"),
+                            format!("duplicate location {}/{}/{} (also at old[{first}])", key.0, key.1, key.2),
+                        ));
+                    }
+                    counterpart[j] = Some((old_index, entry.filter(|e| e.raw != new[j].raw)));
+                }
+                (None, Some(entry)) => {
+                    if let Some(first) = vanished.insert(&entry.key, entry) {
+                        return Err(duplicate("old", entry, first.index));
+                    }
+                    vanished_order.push(entry);
+                }
+                (None, None) => {}
             }
-            let path = format!("old[{index}]");
-            let location = object_of(entry.raw, &path)?;
-            let target = Target::location(&entry.key);
-            for (uid, evse, _) in evses_of(&location, &path)? {
-                if is_removed(evse) {
-                    continue;
+        }
+        // Only new and changed Locations need work; changed ones are decoded and compared on all cores.
+        let work: Vec<(&Entry<'_>, Option<(usize, &Entry<'_>)>)> = new
+            .iter()
+            .zip(&counterpart)
+            .filter_map(|(entry, before)| match before {
+                None => Some((entry, None)),
+                Some((_, None)) => None,
+                Some((old_index, Some(before))) => Some((entry, Some((*old_index, *before)))),
+            })
+            .collect();
+        let per_location: Vec<Vec<LocationOp>> = work
+            .par_iter()
+            .map(|&(entry, before)| {
+                let Some((old_index, before)) = before else {
+                    return Ok(vec![LocationOp {
+                        method: Method::Put,
+                        country_code: entry.key.0.to_string(),
+                        party_id: entry.key.1.to_string(),
+                        location_id: entry.key.2.to_string(),
+                        evse_uid: None,
+                        connector_id: None,
+                        body: entry.raw.to_vec(),
+                    }]);
+                };
+                let old_path = format!("old[{old_index}]");
+                let new_path = format!("new[{}]", entry.index);
+                let old_value = object_of(before.raw, &old_path)?;
+                let new_value = object_of(entry.raw, &new_path)?;
+                let mut ops = Vec::new();
+                diff_location(&Target::location(&entry.key), &old_value, &new_value, &old_path, &new_path, &mut ops)?;
+                Ok(ops)
+            })
+            .collect::<Result<_, Error>>()?;
+        let mut ops: Vec<LocationOp> = per_location.into_iter().flatten().collect();
+        // Vanished Locations: every EVSE not yet REMOVED gets a REMOVED patch.
+        let live: Vec<(&Entry<'_>, Vec<String>)> = vanished_order
+            .par_iter()
+            .map(|&entry| {
+                let path = format!("old[{}]", entry.index);
+                let location = object_of(entry.raw, &path)?;
+                let uids = evses_of(&location, &path)?.into_iter().filter(|(_, evse, _)| !is_removed(evse));
+                Ok((entry, uids.map(|(uid, _, _)| uid.to_string()).collect()))
+            })
+            .collect::<Result<_, Error>>()?;
+        if live.iter().any(|(_, uids)| !uids.is_empty()) {
+            let stamp = match self.removed_at {
+                Some(at) => Value::String(at.to_string()),
+                None => latest_last_updated(&new, &vanished_order)?,
+            };
+            for (entry, uids) in &live {
+                let target = Target::location(&entry.key);
+                for uid in uids {
+                    ops.push(target.evse(uid).op(Method::Patch, &removed_patch(stamp.clone()))?);
                 }
-                if removed_at.is_none() {
-                    removed_at = Some(latest_last_updated(&new, &old)?);
-                }
-                let stamp = removed_at.clone().unwrap_or(Value::Null);
-                ops.push(target.evse(uid).op(Method::Patch, &removed_patch(stamp))?);
             }
         }
         Ok(ops)
     }
 }
 
-type Key<'a> = (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>);
-
-struct Entry<'a> {
-    raw: &'a RawValue,
-    key: Key<'a>,
+fn duplicate(side: &str, entry: &Entry<'_>, first: usize) -> Error {
+    let (cc, pid, id) = &entry.key;
+    Error::invalid(format!("{side}[{}]", entry.index), format!("duplicate location {cc}/{pid}/{id} (also at {side}[{first}])"))
 }
 
-/// One snapshot: its Locations as borrowed raw JSON, with their identities.
-struct Snapshot<'a> {
-    entries: Vec<Entry<'a>>,
-    index: HashMap<Key<'a>, usize>,
-}
-
-impl<'a> Snapshot<'a> {
-    fn parse(bytes: &'a [u8], side: &str) -> Result<Self, Error> {
-        let RawArray(raws) = serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e, side))?;
-        let mut entries = Vec::with_capacity(raws.len());
-        let mut index = HashMap::with_capacity(raws.len());
-        for (i, raw) in raws.into_iter().enumerate() {
-            let key = identity(raw.get(), side, i)?;
-            if let Some(first) = index.insert(key.clone(), i) {
-                return Err(Error::invalid(
-                    format!("{side}[{i}]"),
-                    format!("duplicate location {}/{}/{} (also at {side}[{first}])", key.0, key.1, key.2),
-                ));
-            }
-            entries.push(Entry { raw, key });
-        }
-        Ok(Self { entries, index })
-    }
-}
-
-/// A JSON array read as borrowed raw elements; a syntax error names the element's index.
-struct RawArray<'a>(Vec<&'a RawValue>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawArray<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ArrayVisitor;
-        impl<'de> Visitor<'de> for ArrayVisitor {
-            type Value = RawArray<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON array of OCPI Location objects")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                loop {
-                    match seq.next_element::<&'de RawValue>() {
-                        Ok(Some(raw)) => items.push(raw),
-                        Ok(None) => return Ok(RawArray(items)),
-                        Err(err) => {
-                            return Err(serde::de::Error::custom(format_args!("location [{}]: {err}", items.len())))
-                        }
-                    }
-                }
-            }
-        }
-        deserializer.deserialize_seq(ArrayVisitor)
-    }
-}
-
-/// `(country_code, party_id, id)` of a raw Location, read from its first top-level fields.
-fn identity<'a>(raw: &'a str, side: &str, index: usize) -> Result<Key<'a>, Error> {
-    const NAMES: [&str; 3] = ["country_code", "party_id", "id"];
-    let mut found: [Option<&'a str>; 3] = [None; 3];
-    if !top_level_fields(raw, &NAMES, &mut found) {
-        return Err(Error::invalid(format!("{side}[{index}]"), "a Location must be a JSON object"));
-    }
-    let mut key: [Cow<'a, str>; 3] = Default::default();
-    for ((name, value), slot) in NAMES.iter().zip(found).zip(key.iter_mut()) {
-        let what = || format!("{side}[{index}].{name}");
-        let value = value.ok_or_else(|| Error::invalid(what(), "missing (Locations are keyed by country_code, party_id and id)"))?;
-        *slot = json_string(value).ok_or_else(|| Error::invalid(what(), format!("expected a string, found {value}")))?;
-    }
-    let [country_code, party_id, id] = key;
-    Ok((country_code, party_id, id))
-}
-
-/// The text of a raw JSON string value, borrowed when it has no escapes.
-fn json_string(raw: &str) -> Option<Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
-}
-
-/// Find the raw values of top-level fields `names` in `raw`, a JSON text already validated by `serde_json`,
-/// stopping as soon as all are found. Returns false when `raw` is not an object.
-fn top_level_fields<'a>(raw: &'a str, names: &[&str], found: &mut [Option<&'a str>]) -> bool {
-    let bytes = raw.as_bytes();
-    let mut pos = skip_ws(bytes, 0);
-    if bytes.get(pos) != Some(&b'{') {
-        return false;
-    }
-    pos += 1;
-    let mut missing = names.len();
-    loop {
-        pos = skip_ws(bytes, pos);
-        match bytes.get(pos) {
-            Some(b'"') => {}
-            Some(b',') => {
-                pos += 1;
-                continue;
-            }
-            _ => return true,
-        }
-        let key_end = string_end(bytes, pos);
-        let key_raw = &raw[pos..key_end];
-        let value_start = skip_ws(bytes, skip_ws(bytes, key_end) + 1);
-        let value_end = value_end(bytes, value_start);
-        let key = json_string(key_raw);
-        if let Some(slot) = key.and_then(|k| names.iter().position(|n| *n == k)) {
-            if found[slot].is_none() {
-                found[slot] = Some(&raw[value_start..value_end]);
-                missing -= 1;
-                if missing == 0 {
-                    return true;
-                }
-            }
-        }
-        pos = value_end;
-    }
-}
-
-fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
-    while matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        pos += 1;
-    }
-    pos
-}
-
-/// Index just past the closing quote of the string starting at `pos`.
-fn string_end(bytes: &[u8], mut pos: usize) -> usize {
-    pos += 1;
-    while let Some(&b) = bytes.get(pos) {
-        match b {
-            b'\\' => pos += 2,
-            b'"' => return pos + 1,
-            _ => pos += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// Index just past the (valid) JSON value starting at `pos`.
-fn value_end(bytes: &[u8], pos: usize) -> usize {
-    match bytes.get(pos) {
-        Some(b'"') => string_end(bytes, pos),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            let mut i = pos;
-            while let Some(&b) = bytes.get(i) {
-                match b {
-                    b'"' => {
-                        i = string_end(bytes, i);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return i + 1;
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            bytes.len()
-        }
-        _ => {
-            let mut i = pos;
-            while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                i += 1;
-            }
-            i
-        }
-    }
-}
-
-fn object_of(raw: &RawValue, path: &str) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_str::<Value>(raw.get()) {
+fn object_of(raw: &[u8], path: &str) -> Result<Map<String, Value>, Error> {
+    match serde_json::from_slice::<Value>(raw) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::invalid(path, "a Location must be a JSON object")),
         Err(e) => Err(Error::from_json(&e, path)),
     }
+}
+
+/// The latest `last_updated` of the new snapshot's Locations (of the vanished ones when the new snapshot has none).
+fn latest_last_updated(new: &[Entry<'_>], vanished: &[&Entry<'_>]) -> Result<Value, Error> {
+    // Latest instant; among equal instants the first Location's spelling, so the result is deterministic.
+    fn dated<'e>(entry: &Entry<'e>) -> Option<(OcpiDateTime, usize, &'e [u8])> {
+        let raw = entry.last_updated?;
+        let at = scan::json_str(raw).and_then(|text| OcpiDateTime::parse(&text))?;
+        Some((at, entry.index, raw))
+    }
+    fn later<'e>(a: (OcpiDateTime, usize, &'e [u8]), b: (OcpiDateTime, usize, &'e [u8])) -> (OcpiDateTime, usize, &'e [u8]) {
+        if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
+            b
+        } else {
+            a
+        }
+    }
+    let latest = new
+        .par_iter()
+        .filter_map(dated)
+        .reduce_with(later)
+        .or_else(|| vanished.iter().filter_map(|e| dated(e)).reduce(later));
+    let (_, _, raw) = latest.ok_or_else(|| {
+        Error::invalid(
+            "removed_at",
+            "a location vanished but no snapshot has a parsable last_updated to date its REMOVED EVSEs; pass removed_at",
+        )
+    })?;
+    serde_json::from_slice(raw).map_err(|e| Error::from_json(&e, "last_updated"))
 }
 
 /// Where an operation goes: a Location, one of its EVSEs or one of their Connectors.
@@ -425,30 +325,6 @@ fn removed_patch(last_updated: Value) -> Map<String, Value> {
 
 fn is_removed(evse: &Map<String, Value>) -> bool {
     evse.get("status").and_then(Value::as_str) == Some("REMOVED")
-}
-
-/// The latest `last_updated` of `primary`'s Locations (of `fallback`'s when `primary` has none).
-fn latest_last_updated(primary: &Snapshot<'_>, fallback: &Snapshot<'_>) -> Result<Value, Error> {
-    for snapshot in [primary, fallback] {
-        let mut latest: Option<(OcpiDateTime, &str)> = None;
-        for entry in &snapshot.entries {
-            let mut found = [None];
-            top_level_fields(entry.raw.get(), &["last_updated"], &mut found);
-            let Some(text) = found[0].and_then(json_string) else { continue };
-            if let Some(at) = OcpiDateTime::parse(&text) {
-                if !matches!(latest, Some((best, _)) if best >= at) {
-                    latest = Some((at, found[0].unwrap_or_default()));
-                }
-            }
-        }
-        if let Some((_, raw)) = latest {
-            return serde_json::from_str(raw).map_err(|e| Error::from_json(&e, "last_updated"));
-        }
-    }
-    Err(Error::invalid(
-        "removed_at",
-        "a location vanished but no snapshot has a parsable last_updated to date its REMOVED EVSEs; pass removed_at",
-    ))
 }
 
 /// A child object with its id and its index in the parent's list.
@@ -1125,7 +1001,7 @@ mod tests {
         let e = error(b"[]", b"[1]");
         assert!(e.contains("new[0]") && e.contains("object"), "{e}");
         let e = error(b"[]", br#"[{"country_code":"NL","party_id":"TNM","id":"1"}, {"id": "2" "#);
-        assert!(e.contains("location [1]"), "{e}");
+        assert!(e.contains("new[1]") && e.contains("line 1 column 62"), "{e}");
         let old = br#"[{"country_code":"NL","party_id":"TNM","id":"1","evses":[{"uid":"A","last_updated":"T"}],"last_updated":"T"}]"#;
         let new = br#"[{"country_code":"NL","party_id":"TNM","id":"1","evses":[{"uid":"A","last_updated":"T"},{"last_updated":"T"}],"last_updated":"T2"}]"#;
         let e = error(old, new);
@@ -1141,6 +1017,21 @@ mod tests {
         let new = br#"[{"country_code":"NL","party_id":"TNM","id":"1","evses":[{"uid":"A","last_updated":"T"},{"uid":"A","last_updated":"T"}],"last_updated":"T"}]"#;
         let e = error(old, new);
         assert!(e.contains("duplicate uid \"A\""), "{e}");
+    }
+
+    #[test]
+    fn old_snapshot_is_validated_even_where_it_matches_the_new_one() {
+        let one = r#"{"country_code":"NL","party_id":"TNM","id":"1","last_updated":"T"}"#;
+        let new = format!("[{one}]");
+        let e = error(format!("[{one},{one}]").as_bytes(), new.as_bytes());
+        assert!(e.contains("old[1]") && e.contains("duplicate location NL/TNM/1") && e.contains("old[0]"), "{e}");
+        let e = error(format!("[{one} x]").as_bytes(), new.as_bytes());
+        assert!(e.contains("old[0]") && e.contains("expected ',' or ']'"), "{e}");
+        let e = error(br#"[{"country_code":"NL","party_id":"TNM","id":"1","last_updated":tru}]"#, new.as_bytes());
+        assert!(e.contains("old[0]") && e.contains("expected a JSON value"), "{e}");
+        let e = error(b"[\"\xff\"]", b"[]");
+        assert!(e.contains("old[0]") && e.contains("UTF-8"), "{e}");
+        assert!(diff_locations_json(format!(" [ {one} ] ").as_bytes(), new.as_bytes()).unwrap().is_empty());
     }
 
     #[test]
