@@ -289,3 +289,6 @@ pub fn hour_split_cdr_json(rng: &mut Rng, periods: usize) -> String {
         pieces.join(","),
     )
 }
+
+#[path = "locations_gen.rs"]
+pub mod locations;
