@@ -11,6 +11,9 @@ import logging
 import time
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 __all__ = ["RedisCache"]
@@ -38,6 +41,9 @@ class RedisCache:
             socket_timeout=self._timeout,
             socket_connect_timeout=self._timeout,
             retry_on_timeout=False,
+            # a pooled connection from before a Redis restart fails once: retry that call once on a new connection
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError],
             health_check_interval=0,
         )
 
@@ -163,16 +169,37 @@ class RedisCache:
         if self._client is not None:
             self._dirty = True
 
-    async def publish(self, channel: bytes, payload: bytes) -> bool:
-        """Publish on a channel (cache invalidation); False when Redis could not take it."""
+    async def publish(self, channel: bytes, payload: bytes) -> int | None:
+        """Publish on a channel (cache invalidation): how many subscribers got it, None when Redis could not take it."""
         if not await self._usable():
-            return False
+            return None
         try:
-            await self._client.publish(channel, payload)  # type: ignore[union-attr]
+            return int(await self._client.publish(channel, payload))  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._failed(exc)
-            return False
-        return True
+            return None
+
+    async def push_acks(self, keys: list[str], ttl: int = 30) -> None:
+        """Append one acknowledgement to each list (invalidation receipts a writer waits for)."""
+        if not keys or not await self._usable():
+            return
+        try:
+            pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
+            for key in keys:
+                pipe.rpush(self._ns + key, b"1")
+                pipe.expire(self._ns + key, ttl)
+            await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
+    async def list_length(self, key: str) -> int | None:
+        if not await self._usable():
+            return None
+        try:
+            return int(await self._client.llen(self._ns + key))  # type: ignore[union-attr]
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return None
 
     async def delete(self, *keys: str) -> None:
         # Invalidation must not be skipped while the breaker is open: try anyway, Redis may be back.

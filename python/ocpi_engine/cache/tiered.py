@@ -6,14 +6,20 @@ published on the platform's channel; every process subscribes to that channel an
 
 Why a stale ALLOWED after an accepted BLOCKED cannot be served:
 
-1. Before answering from the local tier, a reader drains its subscription socket (one non-blocking `recv`),
-   so an invalidation Redis delivered before the reader's request arrived is applied first.
+1. A writer publishes one invalidation message per write, then waits until every process that received it
+   (PUBLISH counts them) has applied it and acknowledged (an RPUSH to a list named by the message's nonce);
+   processes apply invalidations as soon as their event loop sees the socket readable, and drain it again
+   (one non-blocking `recv`) before any local hit. So when a write is acknowledged, every tier has dropped
+   the old entry. A process that does not acknowledge within the lease is covered by (2): the writer waits
+   the lease out instead.
 2. The local tier is trusted only under a lease: every process publishes a heartbeat carrying its wall clock
    every `heartbeat` seconds; a process trusts its local entries only while the newest heartbeat it has read
    was sent less than `lease` seconds ago. When Redis stalls or the subscription breaks, trust lapses, the
    local tier is emptied and reads go to Redis or the store.
-3. A writer that could not publish its invalidation (Redis down or slow) waits out the lease before it
-   acknowledges the write: by then no process trusts a local entry from before the write.
+3. A writer that could not publish its invalidation (Redis down or slow), or did not get every receipt, waits
+   out the lease before it acknowledges the write: by then no process trusts a local entry from before the
+   write (the invalidation precedes any newer heartbeat on the channel, so a process that read a newer
+   heartbeat has applied it).
 4. Redis itself may hold entries some writer failed to overwrite: every process that sees a Redis failure
    (its heartbeat publishes every `heartbeat` seconds, so within one heartbeat of an outage) marks Redis dirty and
    drops the platform's keys before reading it again (see `RedisCache`); a writer that failed flushes before
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import time
 import urllib.parse
@@ -80,6 +87,9 @@ class RespSubscriber:
             raise
         self._sock = sock
         self._buf.clear()
+
+    def fileno(self) -> int | None:
+        return self._sock.fileno() if self._sock is not None else None
 
     def close(self) -> None:
         if self._sock is not None:
@@ -178,11 +188,15 @@ class TieredCache:
         self._trusted = False
         self._ever_trusted = False
         self._task: asyncio.Task[None] | None = None
+        self._watched: int | None = None  # the subscription socket's fd registered with the event loop
+        self._acks: list[str] = []  # receipts to send (list keys)
+        self._ack_task: asyncio.Task[None] | None = None
 
     # -- life cycle ------------------------------------------------------------------------------------
     async def open(self) -> None:
         await self.remote.open()
         self._try_connect()
+        self._watch()
         self._task = asyncio.get_running_loop().create_task(self._beat_forever())
         for _ in range(50):  # our first heartbeat back (at most 1 s): start-up warming can fill the tier
             if self._check():
@@ -197,6 +211,7 @@ class TieredCache:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
             self._task = None
+        self._unwatch()
         self._sub.close()
         self._local.clear()
         await self.remote.close()
@@ -210,13 +225,38 @@ class TieredCache:
         except OSError as exc:
             log.debug("invalidation channel unavailable: %s", exc)
 
+    def _watch(self) -> None:
+        """Apply invalidations as soon as they arrive, not only when a read drains the socket."""
+        fd = self._sub.fileno()
+        if fd == self._watched:
+            return
+        self._unwatch()
+        if fd is not None:
+            asyncio.get_running_loop().add_reader(fd, self._readable)
+            self._watched = fd
+
+    def _unwatch(self) -> None:
+        if self._watched is not None:
+            asyncio.get_running_loop().remove_reader(self._watched)
+            self._watched = None
+
+    def _readable(self) -> None:
+        self._apply(self._sub.drain())
+
     async def _beat_forever(self) -> None:
         while True:
             if not self._sub.connected:
+                self._unwatch()
                 await asyncio.to_thread(self._try_connect)
+                self._watch()
             await self._publish(_HEARTBEAT + repr(time.time()).encode())
             self._apply(self._sub.drain())
             await asyncio.sleep(self._heartbeat)
+
+    async def _send_acks(self) -> None:
+        while self._acks:
+            batch, self._acks = self._acks, []
+            await self.remote.push_acks(batch)
 
     # -- coherence -----------------------------------------------------------------------------------
     def _apply(self, messages: list[bytes]) -> None:
@@ -229,11 +269,20 @@ class TieredCache:
                 if sent > self._last_beat:
                     self._last_beat = sent
                 continue
+            if not payload.startswith(b"i:"):
+                continue
+            nonce, _, names = payload[2:].partition(b":")
             self._generation += 1
-            if payload == b"*":
-                self._local.clear()
-            else:
-                self._local.pop(payload.decode(), None)
+            for name in names.split(b"\x1f"):
+                if name == b"*":
+                    self._local.clear()
+                else:
+                    self._local.pop(name.decode(), None)
+            self._acks.append(f"ocpi:ack:{nonce.decode()}")
+            if self._ack_task is None or self._ack_task.done():
+                self._ack_task = asyncio.get_running_loop().create_task(self._send_acks())
+        if self._sub.fileno() != self._watched:
+            self._unwatch()  # the connection broke: the beat loop reconnects and watches the new one
 
     def _check(self) -> bool:
         """Drain delivered invalidations; True while the lease holds (local entries may be served)."""
@@ -250,20 +299,32 @@ class TieredCache:
             self._ever_trusted = self._ever_trusted or trusted
         return trusted
 
-    async def _publish(self, payload: bytes) -> bool:
+    async def _publish(self, payload: bytes) -> int | None:
         return await self.remote.publish(self._channel, payload)
 
     async def _invalidate(self, keys: tuple[str, ...]) -> None:
+        """Drop `keys` from every tier before returning (see rules 1 and 3 of the module docstring)."""
         self._generation += 1
         for key in keys:
             self._local.pop(key, None)
-        published = True
-        for key in keys:
-            published = await self._publish(key.encode()) and published
-        if not published:
-            # Other processes may still trust an entry from before this write: wait until their lease is over.
-            self._local.clear()
-            await asyncio.sleep(self._lease + self._heartbeat)
+        started = time.monotonic()
+        deadline = started + self._lease + self._heartbeat
+        nonce = os.urandom(8).hex()
+        receivers = await self._publish(b"i:" + nonce.encode() + b":" + "\x1f".join(keys).encode())
+        if receivers is not None:
+            ack_key = f"ocpi:ack:{nonce}"
+            pause = 0.0002
+            while time.monotonic() < deadline:
+                count = await self.remote.list_length(ack_key)
+                if count is None:
+                    break
+                if count >= receivers:
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.005)
+        # Some process may still trust an entry from before this write: wait until its lease is over.
+        self._local.clear()
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 
     # -- Cache -----------------------------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
