@@ -33,7 +33,9 @@
 //!
 //! Guarantee (`tests/properties.rs`): `apply(old, diff(old, new))` equals `new` except that it may hold,
 //! in addition, EVSEs with status `REMOVED` (vanished EVSEs) and Locations whose EVSEs are all `REMOVED`
-//! (vanished Locations), and that EVSE/Connector list order may differ.
+//! (vanished Locations), that EVSE/Connector list order may differ, and that an `evses` list of only
+//! `REMOVED` EVSEs (or an empty one) stands for an absent one ([`location_equivalent`]). Diffing the result
+//! against `new` again yields no operation.
 //!
 //! Speed: each snapshot is scanned once by `serde_json` into borrowed raw Locations; identities are read
 //! from the first bytes of each Location; byte-identical Locations are skipped without parsing, so only
@@ -370,7 +372,7 @@ fn last_updated<'v>(object: &'v Map<String, Value>, path: &str) -> Result<&'v Va
     })
 }
 
-/// What changed between two versions of one object, ignoring `skip` (its child list).
+/// What changed between two versions of one object, ignoring `skip` (its child list) unless the old one lacks it.
 struct FieldChanges {
     /// Changed or added fields (not `last_updated`), with their new values.
     changed: Map<String, Value>,
@@ -382,7 +384,8 @@ fn field_changes(old: &Map<String, Value>, new: &Map<String, Value>, skip: &str)
     let mut changed = Map::new();
     let mut needs_put = old.keys().any(|k| k != skip && !new.contains_key(k));
     for (name, value) in new {
-        if name == skip || name == "last_updated" {
+        // A child list the old object lacks is sent whole in the PATCH (an added empty list included).
+        if (name == skip && old.contains_key(skip)) || name == "last_updated" {
             continue;
         }
         match old.get(name) {
@@ -406,9 +409,14 @@ fn diff_location(
 ) -> Result<(), Error> {
     let new_updated = last_updated(new, new_path)?;
     let old_evses = evses_of(old, old_path)?;
-    let new_evses = evses_of(new, new_path)?;
+    let mut new_evses = evses_of(new, new_path)?;
     let changes = field_changes(old, new, "evses");
-    if changes.needs_put || (old.contains_key("evses") && !new.contains_key("evses")) {
+    if !old.contains_key("evses") {
+        new_evses.clear(); // sent whole in the Location PATCH
+    }
+    // Dropping the evses list needs a PUT, unless every old EVSE is already REMOVED (nothing to announce).
+    let evses_dropped = old.contains_key("evses") && !new.contains_key("evses") && !old_evses.iter().all(|(_, e, _)| is_removed(e));
+    if changes.needs_put || evses_dropped {
         ops.push(target.op(Method::Put, &with_tombstones(new, &old_evses, &new_evses, new_updated))?);
         return Ok(());
     }
@@ -481,8 +489,11 @@ fn diff_evse(
 ) -> Result<Option<Value>, Error> {
     let new_updated = last_updated(new, new_path)?;
     let old_connectors = children(old, "connectors", "id", old_path)?;
-    let new_connectors = children(new, "connectors", "id", new_path)?;
+    let mut new_connectors = children(new, "connectors", "id", new_path)?;
     let changes = field_changes(old, new, "connectors");
+    if !old.contains_key("connectors") {
+        new_connectors.clear(); // sent whole in the EVSE PATCH
+    }
     let connector_vanished = (old.contains_key("connectors") && !new.contains_key("connectors"))
         || old_connectors.iter().any(|(id, _, _)| !new_connectors.iter().any(|(other, _, _)| other == id));
     if changes.needs_put || connector_vanished {
@@ -529,7 +540,8 @@ fn diff_evse(
 
 /// The equality [`apply_location_ops`]`(old, diff(old, new))` guarantees for each Location of `new`:
 /// `applied` equals `expected` ([`json_eq`]) except that EVSEs are matched by `uid` and Connectors by `id`
-/// (list order free), and `applied` may hold extra EVSEs whose status is `REMOVED`. Reconciliation can use
+/// (list order free), `applied` may hold extra EVSEs whose status is `REMOVED`, and an `evses` list holding
+/// only such EVSEs (or none) stands for an absent one. Reconciliation can use
 /// it to compare a Receiver's copy with the Sender's.
 #[must_use]
 pub fn location_equivalent(applied: &Value, expected: &Value) -> bool {
@@ -555,7 +567,8 @@ fn keyed_equal(
     let removed = |v: &Value| tombstones && v.as_object().is_some_and(is_removed);
     match (a.get(list), e.get(list)) {
         (None, None) => true,
-        (Some(Value::Array(items)), None) => !items.is_empty() && items.iter().all(removed),
+        // An absent list of EVSEs (cardinality `*`) is an empty one; tombstones may remain.
+        (Some(Value::Array(items)), None) => items.iter().all(removed),
         (Some(Value::Array(a_items)), Some(Value::Array(e_items))) => {
             let key = |v: &'_ Value| -> Option<String> { v.get(id).and_then(Value::as_str).map(str::to_string) };
             let mut matched = 0;
@@ -1032,6 +1045,22 @@ mod tests {
         let e = error(b"[\"\xff\"]", b"[]");
         assert!(e.contains("old[0]") && e.contains("UTF-8"), "{e}");
         assert!(diff_locations_json(format!(" [ {one} ] ").as_bytes(), new.as_bytes()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_child_list_the_old_object_lacks_is_patched_whole() {
+        let old = br#"[{"country_code":"NL","party_id":"TNM","id":"1","last_updated":"T"},
+                       {"country_code":"NL","party_id":"TNM","id":"2","evses":[{"uid":"A","status":"AVAILABLE","last_updated":"T"}],"last_updated":"T"}]"#;
+        let new = br#"[{"country_code":"NL","party_id":"TNM","id":"1","evses":[],"last_updated":"T"},
+                       {"country_code":"NL","party_id":"TNM","id":"2","evses":[{"uid":"A","status":"AVAILABLE","connectors":[{"id":"1","last_updated":"T"}],"last_updated":"T"}],"last_updated":"T"}]"#;
+        let ops = diff_locations_json(old, new).unwrap();
+        assert_eq!(
+            summary(&ops),
+            vec![
+                (Method::Patch, "/NL/TNM/1".into(), json!({"evses": [], "last_updated": "T"})),
+                (Method::Patch, "/NL/TNM/2/A".into(), json!({"connectors": [{"id": "1", "last_updated": "T"}], "last_updated": "T"})),
+            ]
+        );
     }
 
     #[test]
