@@ -2,6 +2,7 @@
 
 mod convert;
 mod errors;
+mod locations;
 mod pricing;
 mod reprice;
 
@@ -11,6 +12,8 @@ use pyo3::prelude::*;
 mod _core {
     #[pymodule_export]
     use crate::errors::{CurrencyMismatchError, EngineError, InvalidInputError, NoValidTariffError, UnknownTimeZoneError};
+    #[pymodule_export]
+    use crate::locations::{apply_location_ops, diff_locations, PyLocationOp};
     #[pymodule_export]
     use crate::pricing::{lint_tariff, price_cdr, price_session, PyPrice, PyPriceReport};
     #[pymodule_export]
