@@ -49,7 +49,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use self::scan::{Entry, Key, KeyHasher, OldEntry};
+use self::scan::{Entry, Key, KeyHasher, NewIndex, OldEntry};
 use crate::ocpi::OcpiDateTime;
 use crate::Error;
 
@@ -143,12 +143,10 @@ impl<'a> LocationDiff<'a> {
     /// See [`diff_locations_json`].
     pub fn run(self) -> Result<Vec<LocationOp>, Error> {
         let new = scan::read_new(self.new)?;
-        let mut new_index: HashMap<Key<'_>, usize, KeyHasher> = HashMap::with_capacity_and_hasher(new.len(), KeyHasher::default());
-        for entry in &new {
-            if let Some(first) = new_index.insert(entry.key.clone(), entry.index) {
-                return Err(duplicate("new", entry, first));
-            }
-        }
+        let new_index = NewIndex::build(&new).map_err(|(index, first)| {
+            let (cc, pid, id) = &new[index].key;
+            Error::invalid(format!("new[{index}]"), format!("duplicate location {cc}/{pid}/{id} (also at new[{first}])"))
+        })?;
         let old = scan::read_old(self.old, &new, &new_index)?;
         // For each new Location, the old one with its identity, if any (`None` inside: byte-identical).
         let mut counterpart: Vec<Option<(usize, Option<&Entry<'_>>)>> = vec![None; new.len()];
@@ -157,7 +155,7 @@ impl<'a> LocationDiff<'a> {
         for old_entry in &old {
             let (old_index, j, entry) = match old_entry {
                 OldEntry::Same { index, new_index } => (*index, Some(*new_index), None),
-                OldEntry::Read(entry) => (entry.index, new_index.get(&entry.key).copied(), Some(entry)),
+                OldEntry::Read(entry) => (entry.index, new_index.get(&new, &entry.key), Some(entry)),
             };
             match (j, entry) {
                 (Some(j), _) => {
@@ -257,7 +255,11 @@ fn latest_last_updated(new: &[Entry<'_>], vanished: &[&Entry<'_>]) -> Result<Val
     // Latest instant; among equal instants the first Location's spelling, so the result is deterministic.
     fn dated<'e>(entry: &Entry<'e>) -> Option<(OcpiDateTime, usize, &'e [u8])> {
         let raw = entry.last_updated?;
-        let at = scan::json_str(raw).and_then(|text| OcpiDateTime::parse(&text))?;
+        let text = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+        let at = match std::str::from_utf8(text) {
+            Ok(plain) if !plain.contains('\\') => OcpiDateTime::parse(plain)?,
+            _ => OcpiDateTime::parse(&scan::json_str(raw)?)?,
+        };
         Some((at, entry.index, raw))
     }
     fn later<'e>(a: (OcpiDateTime, usize, &'e [u8]), b: (OcpiDateTime, usize, &'e [u8])) -> (OcpiDateTime, usize, &'e [u8]) {

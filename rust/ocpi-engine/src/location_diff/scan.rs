@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -43,8 +43,57 @@ impl Hasher for FxHasher {
 
 pub(super) type KeyHasher = BuildHasherDefault<FxHasher>;
 
-/// The new snapshot's Locations and their index by identity.
-pub(super) type NewIndex<'k> = HashMap<Key<'k>, usize, KeyHasher>;
+/// The new snapshot's Locations by identity. The table holds 64-bit identity hashes (small, so it stays in
+/// cache), each checked against the Location's key on lookup; identities whose hash is taken by another one
+/// go to `overflow`.
+pub(super) struct NewIndex<'k> {
+    by_hash: HashMap<u64, usize, KeyHasher>,
+    overflow: HashMap<Key<'k>, usize, KeyHasher>,
+}
+
+fn key_hash(key: &Key<'_>) -> u64 {
+    let mut hasher = FxHasher::default();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl<'k> NewIndex<'k> {
+    /// Index `entries`; a repeated identity is `Err((index, first index))`.
+    pub(super) fn build(entries: &[Entry<'k>]) -> Result<Self, (usize, usize)> {
+        let mut by_hash = HashMap::with_capacity_and_hasher(entries.len(), KeyHasher::default());
+        let mut overflow: HashMap<Key<'k>, usize, KeyHasher> = HashMap::default();
+        for (j, entry) in entries.iter().enumerate() {
+            match by_hash.entry(key_hash(&entry.key)) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(j);
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let first = *slot.get();
+                    if entries[first].key == entry.key {
+                        return Err((entry.index, entries[first].index));
+                    }
+                    if let Some(other) = overflow.insert(entry.key.clone(), j) {
+                        return Err((entry.index, entries[other].index));
+                    }
+                }
+            }
+        }
+        Ok(Self { by_hash, overflow })
+    }
+
+    /// Position in `entries` (the ones indexed) of the Location with identity `key`.
+    pub(super) fn get(&self, entries: &[Entry<'_>], key: &Key<'_>) -> Option<usize> {
+        let &j = self.by_hash.get(&key_hash(key))?;
+        if entries[j].key == *key {
+            Some(j)
+        } else if self.overflow.is_empty() {
+            None
+        } else {
+            self.overflow.get(key).copied()
+        }
+    }
+}
+
 type Partner<'r, 'n> = Option<(&'r [Entry<'n>], &'r NewIndex<'n>)>;
 
 /// Top-level fields recorded per Location; the first three are its identity.
@@ -356,13 +405,15 @@ fn entry<'a>(bytes: &'a [u8], index: usize, start: usize, end: usize, spans: &Sp
 
 /// The Locations of a snapshot, in order; `new` (its entries and index) enables the identical-bytes shortcut.
 ///
-/// Large snapshots are cut into one run per thread at guessed Location starts (a `}`-`,`-`{` whose object
+/// Large snapshots are cut into a few runs per thread at guessed Location starts (a `}`-`,`-`{` whose object
 /// carries a Location identity). Guesses are verified: a run's result counts only if the run before it ended
 /// exactly at its start, otherwise that run goes on to the end of the array itself. Errors are reported by a
 /// sequential re-read, so their indices and positions are the ones a single pass gives.
 fn read<'a>(bytes: &'a [u8], side: &str, new: Partner<'_, '_>) -> Result<Vec<OldEntry<'a>>, Error> {
     const MIN_RUN: usize = 1 << 20;
-    let runs = rayon::current_num_threads().min(bytes.len() / MIN_RUN).max(1);
+    // A few runs per thread, so work stealing evens out threads slowed by other load.
+    let threads = rayon::current_num_threads();
+    let runs = if threads > 1 { (threads * 4).min(bytes.len() / MIN_RUN).max(1) } else { 1 };
     let mut starts: Vec<usize> = Vec::with_capacity(runs);
     for k in 1..runs {
         if let Some(at) = guess_location_start(bytes, k * bytes.len() / runs) {
@@ -498,7 +549,7 @@ fn same_as_new(bytes: &[u8], start: usize, entries: &[Entry<'_>], by_key: &NewIn
     let mut probe = Scanner { b: bytes, pos: start };
     probe.members(2, Some(&mut spans), true).ok()?;
     let found = entry(bytes, 0, start, start, &spans, "old").ok()?;
-    let &j = by_key.get(&found.key)?;
+    let j = by_key.get(entries, &found.key)?;
     bytes[start..].starts_with(entries[j].raw).then(|| (j, start + entries[j].raw.len()))
 }
 
@@ -537,6 +588,21 @@ mod tests {
             .map(|i| format!(r#"{{"country_code":"NL","party_id":"TNM","id":"L{i}","padding":"{}",{decoy}"last_updated":"2024-01-01T00:00:00Z"}}"#, "x".repeat(2200)))
             .collect();
         format!("[{}]", items.join(",\n "))
+    }
+
+    #[test]
+    fn identities_whose_hash_is_taken_are_found_in_the_overflow() {
+        let text = r#"[{"country_code":"NL","party_id":"TNM","id":"1"},{"country_code":"NL","party_id":"TNM","id":"2"}]"#;
+        let entries = super::read_new(text.as_bytes()).unwrap();
+        let index = super::NewIndex::build(&entries).unwrap();
+        assert_eq!(index.get(&entries, &entries[1].key), Some(1));
+        // Forge a collision: the second identity's hash points at the first Location.
+        let mut forged = super::NewIndex { by_hash: index.by_hash.clone(), overflow: std::collections::HashMap::default() };
+        forged.by_hash.insert(super::key_hash(&entries[1].key), 0);
+        assert_eq!(forged.get(&entries, &entries[1].key), None);
+        forged.overflow.insert(entries[1].key.clone(), 1);
+        assert_eq!(forged.get(&entries, &entries[1].key), Some(1));
+        assert_eq!(forged.get(&entries, &entries[0].key), Some(0));
     }
 
     #[test]
