@@ -65,3 +65,49 @@ async def test_offset_and_bodies_only_pages_equal_plain_ones(tmp_path: Path) -> 
         assert walked == own
     finally:
         await store.close()
+
+
+async def test_list_page_is_kept_until_any_write(tmp_path: Path) -> None:
+    """api.pagination.list_page serves a repeated page without the store, and never after a write by this or
+    another connection (process)."""
+    from litestar.datastructures import MultiDict
+
+    from ocpi_engine.api.pagination import list_page
+    from ocpi_engine.settings import Settings
+
+    path = str(tmp_path / "s.sqlite3")
+    reader, writer = SqliteStore(path), SqliteStore(path)
+    await reader.open()
+    await writer.open()
+    settings = Settings(public_url="https://ocpi.example.com", page_size=5)
+    calls = 0
+    plain = reader.list_objects
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return await plain(*args, **kwargs)
+
+    reader.list_objects = counted  # type: ignore[method-assign]
+    try:
+        await reader.put_objects([_record(i) for i in range(8)])
+
+        async def page(**query: str) -> tuple[bytes, dict[str, str]]:
+            return await list_page(reader, "locations", "/ocpi/2.2.1/cpo/locations", MultiDict(query), settings,
+                                   partner_id=OWN)
+
+        first = await page(limit="3")
+        assert await page(limit="3") == first and calls == 1  # kept
+        assert first[1]["X-Total-Count"] == "8"
+        other = await page(limit="3", offset="3")
+        assert other != first and calls == 2  # another query is another page
+        await writer.put_object(_record(8))  # another connection writes
+        after = await page(limit="3")
+        assert calls == 3 and after[1]["X-Total-Count"] == "9"
+        await reader.put_object(ObjectRecord(module="locations", country_code="NL", party_id="OCE", id="L0",
+                                             last_updated="2024-02-01T00:00:00.000000Z", body=b'{"id":"L0","x":1}'))
+        changed = await page(limit="3")
+        assert calls == 4 and b'"x":1' in changed[0]
+    finally:
+        await reader.close()
+        await writer.close()

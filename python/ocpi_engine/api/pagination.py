@@ -124,7 +124,52 @@ async def list_page(
 ) -> tuple[bytes, dict[str, str]]:
     """One Sender list page: the stored bodies joined with commas (the `data` array's content, for
     `envelope.list_envelope_bytes`) and its headers. Shared by the Litestar route (`list_objects`) and the ASGI hot
-    path (api/hot_paths.py), so both answer the same."""
+    path (api/hot_paths.py), so both answer the same. A page is kept until the next write to the store (by any
+    process): a crawl or many partners asking for the same page read it once."""
+    mark = store.change_mark()
+    key: tuple[Any, ...] | None = None
+    if mark is not None:
+        items = getattr(params, "multi_items", params.items)
+        key = (id(store), module, path, tuple(items()), repr(partner_id), _frozen(parties), _frozen(token_parties),
+               require_date_from, settings.page_size, settings.public_url)
+        if _PAGES_MARK.get(id(store)) != mark:
+            _PAGES.clear()
+            _PAGES_MARK.clear()
+            _PAGES_MARK[id(store)] = mark
+        kept = _PAGES.get(key)
+        if kept is not None:
+            return kept[0], dict(kept[1])
+    joined, headers = await _list_page(store, module, path, params, settings, partner_id=partner_id, parties=parties,
+                                       token_parties=token_parties, require_date_from=require_date_from)
+    if key is not None and store.change_mark() == mark:  # nothing was written meanwhile
+        if len(_PAGES) >= _PAGES_KEPT:
+            _PAGES.clear()
+        _PAGES[key] = (joined, dict(headers))
+    return joined, headers
+
+
+_PAGES: dict[tuple[Any, ...], tuple[bytes, dict[str, str]]] = {}
+"""List pages of this process, valid while the store's `change_mark` stays the same (no write anywhere)."""
+_PAGES_MARK: dict[int, object] = {}
+_PAGES_KEPT = 512
+
+
+def _frozen(parties: Sequence[tuple[str, str]] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if parties is None else tuple(sorted(parties))
+
+
+async def _list_page(
+    store: Store,
+    module: str,
+    path: str,
+    params: Any,
+    settings: Any,
+    *,
+    partner_id: Any,
+    parties: Sequence[tuple[str, str]] | None,
+    token_parties: Sequence[tuple[str, str]] | None,
+    require_date_from: bool,
+) -> tuple[bytes, dict[str, str]]:
     query = parse_list_params(params, settings.page_size, require_date_from=require_date_from)
     page = await store.list_objects(
         module,

@@ -257,6 +257,12 @@ class Store(Protocol):
         ...
 
     # -- atomic read-modify-write of one object ------------------------------------------------------------
+    def change_mark(self) -> object | None:
+        """An opaque value that changes whenever any object may have changed (a write by this or any other
+        connection or process); None when that cannot be told (e.g. inside an open transaction). Callers keep
+        derived results (list pages) while it stays the same."""
+        ...
+
     async def update_object(
         self, module: str, country_code: str, party_id: str, id: str,
         change: Callable[[ObjectRecord | None], ObjectRecord | None],

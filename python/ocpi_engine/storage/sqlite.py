@@ -374,6 +374,12 @@ class SqliteStore:
         next_cursor = items[-1].seq if more and items else None
         return Page(items=items, total=total, next_cursor=next_cursor)
 
+    def change_mark(self) -> object | None:
+        db = self._conn
+        if db is None or db.in_transaction:
+            return None
+        return (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
+
     def _count(self, clause: str, args: list[Any]) -> int:
         """COUNT(*) of the objects matching `clause`, kept until the next write anywhere: this connection's own
         (`total_changes`) or a commit by any other connection or process (`PRAGMA data_version`). Page after page
