@@ -82,10 +82,21 @@ def token_a_allowed(path: str) -> bool:
     return _TOKEN_A_PATHS.match(path) is not None
 
 
+_CANDIDATES: dict[bytes | str, list[str]] = {}
+"""Authorization header -> token_candidates(header), for the headers partners send again and again."""
+
+
 async def authenticate_header(directory: Any, header: bytes | str | None, *, shared: bool = False) -> PartnerRecord:
-    if isinstance(header, bytes):
-        header = header.decode("latin-1")
-    candidates = token_candidates(header)
+    candidates = _CANDIDATES.get(header) if header is not None else None
+    if candidates is None:
+        raw = header
+        if isinstance(header, bytes):
+            header = header.decode("latin-1")
+        candidates = token_candidates(header)
+        if raw is not None and candidates:
+            if len(_CANDIDATES) >= 1024:
+                _CANDIDATES.clear()
+            _CANDIDATES[raw] = candidates
     if not candidates:
         raise UnauthorizedError("missing or malformed Authorization header; send `Authorization: Token <token>`")
     for token in candidates:

@@ -24,6 +24,7 @@ from typing import Any
 
 from litestar.datastructures import MultiDict
 
+from ocpi_engine.models._base import utc_now_text
 from ocpi_engine.api.envelope import envelope_bytes, list_envelope_bytes
 from ocpi_engine.errors import InvalidParametersError, OcpiError
 from ocpi_engine.storage.base import OWN
@@ -91,12 +92,36 @@ async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token
     await send({"type": "http.response.body", "body": content})
 
 
+_RESPONSES: dict[tuple[Any, ...], tuple[bytes, list[tuple[bytes, bytes]]]] = {}
+"""Whole list answers (envelope up to the timestamp, headers) keyed by the store's change mark (which moves on
+every write anywhere, so an entry is never served after one) and the request."""
+
+
 async def answer_list(scope: dict[str, Any], send: Any, module: str) -> None:
+    state = scope["litestar_app"].state
+    mark = state.store.change_mark()
+    key = (mark, module, scope.get("root_path", ""), scope["path"], scope.get("query_string", b""))
+    if mark is not None:
+        kept = _RESPONSES.get(key)
+        if kept is not None:
+            # the page as answered before (nothing was written since), with a fresh timestamp; sent in two parts
+            # so the ~90 KB prefix is not copied per request
+            prefix, headers = kept
+            tail = b'"' + utc_now_text().encode() + b'"}'
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [*headers, (b"content-length", str(len(prefix) + len(tail)).encode())]})
+            await send({"type": "http.response.body", "body": prefix, "more_body": True})
+            await send({"type": "http.response.body", "body": tail})
+            return
+    await _answer_list(scope, send, module, state, mark, key)
+
+
+async def _answer_list(scope: dict[str, Any], send: Any, module: str, state: Any, mark: Any,
+                       key: tuple[Any, ...]) -> None:
     from ocpi_engine.api.pagination import list_page
 
     headers = [(b"content-type", b"application/json")]
     try:
-        state = scope["litestar_app"].state
         # parsed as Litestar parses `request.query_params` (blank values kept, first value wins in `get`)
         params = MultiDict(urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                                   keep_blank_values=True, separator="&"))
@@ -104,6 +129,10 @@ async def answer_list(scope: dict[str, Any], send: Any, module: str) -> None:
         joined, extra = await list_page(state.store, module, path, params, state.settings, partner_id=OWN)
         status, content = 200, list_envelope_bytes(joined)
         headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
+        if mark is not None and state.store.change_mark() == mark:
+            if len(_RESPONSES) >= 256:
+                _RESPONSES.clear()
+            _RESPONSES[key] = (content[:content.rindex(b'"timestamp":') + len(b'"timestamp":')], list(headers))
     except OcpiError as exc:
         status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
     except Exception as exc:  # noqa: BLE001 - same answer as api/errors.py's last handler

@@ -130,12 +130,8 @@ async def list_page(
     key: tuple[Any, ...] | None = None
     if mark is not None:
         items = getattr(params, "multi_items", params.items)
-        key = (id(store), module, path, tuple(items()), repr(partner_id), _frozen(parties), _frozen(token_parties),
+        key = (mark, module, path, tuple(items()), repr(partner_id), _frozen(parties), _frozen(token_parties),
                require_date_from, settings.page_size, settings.public_url)
-        if _PAGES_MARK.get(id(store)) != mark:
-            _PAGES.clear()
-            _PAGES_MARK.clear()
-            _PAGES_MARK[id(store)] = mark
         kept = _PAGES.get(key)
         if kept is not None:
             return kept[0], dict(kept[1])
@@ -149,8 +145,7 @@ async def list_page(
 
 
 _PAGES: dict[tuple[Any, ...], tuple[bytes, dict[str, str]]] = {}
-"""List pages of this process, valid while the store's `change_mark` stays the same (no write anywhere)."""
-_PAGES_MARK: dict[int, object] = {}
+"""List pages of this process keyed by the store's `change_mark` (it moves on any write anywhere) and the query."""
 _PAGES_KEPT = 512
 
 

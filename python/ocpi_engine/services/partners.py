@@ -40,12 +40,20 @@ class PartnerDirectory:
         # cached bytes -> record, for read-only hot paths; keyed by the bytes themselves, so a changed partner (new
         # bytes in the cache) is never served from here
         self._decoded: dict[bytes, PartnerRecord] = {}
+        self._keys: dict[str, str] = {}  # presented token -> its cache key (a SHA-256 per request saved)
 
     async def authenticate(self, token: str, *, shared: bool = False) -> PartnerRecord | None:
         """The partner presenting `token`, or None. With `shared`, a read-only caller (a hot path) may get a record
         decoded earlier from the same cached bytes instead of a fresh one it could modify."""
-        digest = token_hash(token)
-        key = keys.partner_by_token(digest)
+        key = self._keys.get(token)
+        if key is None:
+            digest = token_hash(token)
+            key = keys.partner_by_token(digest)
+            if len(self._keys) >= 1024:
+                self._keys.clear()
+            self._keys[token] = key
+        else:
+            digest = key.rpartition(":")[2]
         cached = await self.cache.get(key)
         if cached is not None:
             if shared:

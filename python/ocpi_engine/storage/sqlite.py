@@ -9,6 +9,7 @@ connection; SQLite's WAL lets readers proceed while one writer commits (busy_tim
 from __future__ import annotations
 
 import os
+import itertools
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -145,6 +146,9 @@ def _now() -> str:
     return format_datetime(utc_now())
 
 
+_INSTANCES = itertools.count(1)
+
+
 class SqliteStore:
     """Store backed by one SQLite file (or `:memory:` for tests)."""
 
@@ -153,6 +157,7 @@ class SqliteStore:
         self._db: sqlite3.Connection | None = None
         self._counts: dict[tuple[Any, ...], int] = {}
         self._counts_mark: tuple[int, int] | None = None
+        self._instance = next(_INSTANCES)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -378,7 +383,9 @@ class SqliteStore:
         db = self._conn
         if db is None or db.in_transaction:
             return None
-        return (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
+        # the instance's own number first: marks of two stores (or of a store and a later one at the same
+        # address) never compare equal
+        return (self._instance, db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
 
     def _count(self, clause: str, args: list[Any]) -> int:
         """COUNT(*) of the objects matching `clause`, kept until the next write anywhere: this connection's own
