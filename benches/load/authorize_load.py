@@ -217,8 +217,6 @@ def main() -> None:
                     results[name] = dict(median)
                 half = results["bare Litestar 1 KB"]["rps"] / 2
                 for name, (_, port) in servers.items():
-                    if name.startswith("bare"):
-                        continue
                     print(f"open loop at {half:,.0f}/s: {name} ({args.seconds} s)", file=sys.stderr)
                     results[name].update(fixed_rate(loadgen, port, half, args.seconds, token, args.tokens))
             finally:
