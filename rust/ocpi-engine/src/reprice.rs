@@ -124,18 +124,23 @@ impl Repricer {
                     if i > 0 {
                         json.push(',');
                     }
-                    let _ = write!(
-                        json,
-                        "{{\"field\":\"{}\",\"stated\":{},\"computed\":{},\"difference\":{}}}",
-                        d.field,
-                        d.stated.normalize(),
-                        d.computed.normalize(),
-                        d.difference().normalize()
-                    );
+                    json.push_str("{\"field\":\"");
+                    json.push_str(d.field);
+                    json.push_str("\",\"stated\":");
+                    push_decimal(json, d.stated);
+                    json.push_str(",\"computed\":");
+                    push_decimal(json, d.computed);
+                    json.push_str(",\"difference\":");
+                    push_decimal(json, d.difference());
+                    json.push('}');
                 }
                 json.push_str("]}");
                 for d in &discrepancies {
-                    let _ = write!(csv, "{line},{},{},", csv_field(cdr.id.as_deref()), d.field);
+                    let _ = write!(csv, "{line},");
+                    push_csv_field(csv, cdr.id.as_deref());
+                    csv.push(',');
+                    csv.push_str(d.field);
+                    csv.push(',');
                     push_decimal(csv, d.stated);
                     csv.push(',');
                     push_decimal(csv, d.computed);
@@ -176,11 +181,15 @@ pub fn split_lines(buffer: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
-fn csv_field(value: Option<&str>) -> String {
+fn push_csv_field(out: &mut String, value: Option<&str>) {
     match value {
-        Some(v) if v.contains([',', '"', '\n']) => format!("\"{}\"", v.replace('"', "\"\"")),
-        Some(v) => v.to_string(),
-        None => String::new(),
+        Some(v) if v.contains([',', '"', '\n', '\r']) => {
+            out.push('"');
+            out.push_str(&v.replace('"', "\"\""));
+            out.push('"');
+        }
+        Some(v) => out.push_str(v),
+        None => {}
     }
 }
 
