@@ -37,6 +37,7 @@ def settings(tmp_path: Any) -> Settings:
         roles=("CPO", "EMSP"),
         admin_token="admin-secret-token",
         page_size=50,
+        push_worker=False,  # API tests drain the outbox themselves when they test pushes
     )
 
 

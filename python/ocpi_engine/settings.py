@@ -68,8 +68,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     when a CPO's result does not arrive within the timeout the CPO announced."""
     command_result_attempts: int = 3
     """How many times a CPO tries to POST one asynchronous result to its response_url (1 s, 2 s, ... apart)."""
-    push_worker: bool = False
-    """Run the partner push worker inside the server (drains the outbox; `ocpi-engine sync push` does it once)."""
+    push_worker: bool = True
+    """Run the partner push worker inside the server, so our changes reach partners without anyone running
+    `ocpi-engine sync push` (which drains the outbox once); 0 to push only by hand."""
     push_concurrency: int = 4
     """Pushes in flight per partner (entries of one object always go one at a time, in order)."""
     push_max_backoff: float = 300.0

@@ -92,6 +92,8 @@ def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     cpo = Server(tmp_path, "cpo", "CPA", "CPO")
     emsp = Server(tmp_path, "emsp", "EMB", "EMSP")
     cpo.env["OCPI_ENGINE_PAGE_SIZE"] = "100"
+    # this test drives the pushes itself (`sync push`) after checking the pull path alone
+    cpo.env["OCPI_ENGINE_PUSH_WORKER"] = "0"
     try:
         cpo.start()
         emsp.start()
