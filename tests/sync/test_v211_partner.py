@@ -120,3 +120,35 @@ async def test_pulls_from_a_211_cpo_are_upgraded(store: SqliteStore) -> None:
     assert stored_tariff is not None
     tariff = json.loads(stored_tariff.body)
     assert tariff["country_code"] == "BE" and tariff["elements"][0]["price_components"][0]["step_size"] == 60
+
+
+async def test_sessions_reach_a_211_emsp_with_their_location_embedded(store: SqliteStore) -> None:
+    from ocpi_engine.models.v211 import sessions as v211_sessions
+
+    loc = location(1, country="NL", party="OCE")
+    second_evse = json.loads(json.dumps(loc["evses"][0]))
+    second_evse["uid"] = "E2"
+    loc["evses"].append(second_evse)
+    await store.put_object(own("locations", loc))  # written directly: no partner receives locations here
+    session = {"country_code": "NL", "party_id": "OCE", "id": "S1", "start_date_time": STAMP, "kwh": Decimal("2.5"),
+               "cdr_token": {"country_code": "DE", "party_id": "TNM", "uid": "CARD1", "type": "RFID",
+                             "contract_id": "DE-TNM-C1"},
+               "auth_method": "WHITELIST", "location_id": "LOC1", "evse_uid": "E2", "connector_id": "1",
+               "currency": "EUR", "status": "ACTIVE", "last_updated": STAMP}
+    lost = {**session, "id": "S2", "location_id": "NOWHERE"}
+    with SyncPartner() as old:
+        record = partner_211(old, "receiver", "EMSP", ("DE", "TNM"))
+        record.endpoints.append({"identifier": "sessions", "url": f"{old.base}/receiver/sessions"})
+        await store.create_partner(record)
+        await enqueue_push(store, "sessions", [own("sessions", session), own("sessions", lost)])
+        await push(store)
+    sent = [(r.method, r.path, r.body) for r in old.received if "/sessions" in r.path]
+    assert [(m, p) for m, p, _ in sent] == [("PUT", "/sessions/NL/OCE/S1")]  # S2's location is unknown: not sent
+    body = sent[0][2]
+    pushed = msgspec.json.decode(body, type=v211_sessions.Session, strict=False)
+    assert pushed.id == "S1" and pushed.auth_id == "DE-TNM-C1" and pushed.kwh == Decimal("2.5")
+    as_json = json.loads(body)
+    assert "cdr_token" not in as_json and "location_id" not in as_json
+    assert as_json["location"]["id"] == "LOC1"
+    assert [e["uid"] for e in as_json["location"]["evses"]] == ["E2"]  # only the session's EVSE and connector
+    assert [c["id"] for c in as_json["location"]["evses"][0]["connectors"]] == ["1"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -74,6 +74,9 @@ class SyncModule:
     diff's partial bodies); None: this module is not pushed to 2.1.1 partners."""
     upgrade_211: Callable[[bytes, str, str], bytes] | None = None
     """Body conversion of a pulled 2.1.1 object (with the owner's country_code, party_id)."""
+    downgrade_211_with_store: Callable[[Store, bytes], Awaitable[bytes | None]] | None = None
+    """Like `downgrade_211` for objects whose 2.1.1 form embeds others (a 2.1.1 Session carries its Location):
+    the store is read; None from it: this object cannot be sent to 2.1.1 partners (logged)."""
     change_ops: Callable[[bytes, bytes], list[PushOp]] | None = None
     """The requests bringing a 2.2.1 receiver from the old body to the new one; None: the whole object again."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -152,6 +155,27 @@ def _tariff_upgrade(body: bytes, country_code: str, party_id: str) -> bytes:
     return _encoder.encode(upgrade_tariff(old, country_code=country_code, party_id=party_id))
 
 
+async def _session_downgrade(store: Store, body: bytes) -> bytes | None:
+    """A 2.1.1 Session embeds its Location (with only the session's EVSE and connector): ours, from the store."""
+    from ocpi_engine.models.locations_convert import downgrade_location
+    from ocpi_engine.models.sessions_convert import downgrade_session
+    from ocpi_engine.models.v211.cdrs import Location as Location211
+    from ocpi_engine.models.v221.locations import location_decoder
+    from ocpi_engine.models.v221.sessions import session_decoder
+
+    session = session_decoder.decode(body)
+    stored = await store.get_object("locations", session.country_code, session.party_id, session.location_id)
+    if stored is None:
+        return None
+    location = msgspec.to_builtins(downgrade_location(location_decoder.decode(stored.body)))
+    evses = [e for e in location.get("evses") or [] if str(e.get("uid", "")).upper() == session.evse_uid.upper()]
+    for evse in evses:
+        evse["connectors"] = [c for c in evse.get("connectors") or []
+                              if str(c.get("id", "")).upper() == session.connector_id.upper()]
+    location["evses"] = evses
+    return _encoder.encode(downgrade_session(session, msgspec.convert(location, Location211)))
+
+
 def _cdr_downgrade(body: bytes) -> bytes:
     from ocpi_engine.models.sessions_convert import downgrade_cdr
     from ocpi_engine.models.v221.cdrs import cdr_decoder
@@ -194,6 +218,7 @@ SYNC_MODULES: dict[str, SyncModule] = {
                           models=("ocpi_engine.models.v221.tariffs", "tariff_decoder"), retire="delete",
                           downgrade_211=_tariff_downgrade, upgrade_211=_tariff_upgrade),
     "sessions": SyncModule("sessions", "CPO", ("EMSP", "OTHER", "HUB", "SCSP"),
+                           downgrade_211_with_store=_session_downgrade,
                            models=("ocpi_engine.models.v221.sessions", "session_decoder"), change_ops=session_ops),
     "cdrs": SyncModule("cdrs", "CPO", ("EMSP", "OTHER", "HUB"), models=("ocpi_engine.models.v221.cdrs", "cdr_decoder"),
                        push_method="POST", downgrade_211=_cdr_downgrade),
@@ -225,7 +250,7 @@ def push_target(partner: PartnerRecord, spec: SyncModule) -> str | None:
     if partner.status != "REGISTERED" or not partner.outbound_token:
         return None
     if partner.version == "2.1.1":
-        if spec.downgrade_211 is None:
+        if spec.downgrade_211 is None and spec.downgrade_211_with_store is None:
             return None
         if not _roles(partner) & set(spec.receiver_roles):
             return None
@@ -331,8 +356,23 @@ async def plan_push(store: Store, module: str, records: Sequence[ObjectRecord], 
             ops = diffs.get((record.country_code.upper(), record.party_id.upper(), record.id.upper()), [])
         elif spec.change_ops is not None and old is not None:
             ops = spec.change_ops(old.body, record.body)
+        body_211: bytes | None = None
+        if spec.downgrade_211_with_store is not None and any(p.version == "2.1.1" for p in targets):
+            try:
+                body_211 = await spec.downgrade_211_with_store(store, record.body)
+            except (ValueError, TypeError, msgspec.ValidationError) as exc:
+                log.warning("%s %s/%s/%s cannot take its 2.1.1 form: %s", module, record.country_code,
+                            record.party_id, record.id, exc)
         for partner in targets:
             if partner.id in audiences and not audience.visible(audiences[partner.id], module, record.body):
+                continue
+            if partner.version == "2.1.1" and spec.downgrade_211_with_store is not None:
+                if body_211 is None:
+                    log.warning("%s %s/%s/%s not pushed to 2.1.1 partner %s (its 2.1.1 form needs what we do not "
+                                "hold, e.g. the location)", module, record.country_code, record.party_id, record.id,
+                                partner.id)
+                    continue
+                entries.extend(entries_for(spec, partner, record, [PushOp(method=spec.push_method, body=body_211)]))
                 continue
             entries.extend(entries_for(spec, partner, record, whole if partner.version == "2.1.1" else ops))
     return entries
