@@ -1,10 +1,11 @@
 """Load run: POST /tokens/{uid}/authorize on granian (1 worker) with 100,000 tokens, bounded in time, load from
-a second process (wrk) on loopback. Three servers measured in the same run:
+a second process (wrk) on loopback. Five servers measured in the same run:
 
   1. ocpi-engine with Redis and the in-process tier (the default with a Redis URL),
   2. ocpi-engine with Redis only (one round trip per lookup),
   3. ocpi-engine with the cache disabled (every authorization reads SQLite),
-  4. a bare Litestar handler returning a 1 KB envelope (the ceiling of the framework + server).
+  4. ocpi-engine with the in-process cache and no Redis (the embedded default, one worker),
+  5. a bare Litestar handler returning a 1 KB envelope (the ceiling of the framework + server).
 
     .venv/bin/python benches/load/authorize_load.py --tokens 100000 --seconds 10
 
@@ -163,7 +164,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=30, help="seconds of sequential reads before each run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
-    parser.add_argument("--only", default="", help="comma list of run names to keep (default: all four)")
+    parser.add_argument("--only", default="", help="comma list of run names to keep (default: all; the bare handler always runs)")
     args = parser.parse_args()
     for tool in ("wrk", "redis-server"):
         if shutil.which(tool) is None:
@@ -186,6 +187,7 @@ def main() -> None:
                 "redis + in-process tier": {**base_env, "OCPI_ENGINE_REDIS_URL": redis_url,
                                             "OCPI_ENGINE_WARM_CACHE": "true"},
                 "redis only": {**base_env, "OCPI_ENGINE_REDIS_URL": redis_url, "OCPI_ENGINE_CACHE": "redis"},
+                "in-process only (no Redis)": {**base_env, "OCPI_ENGINE_WARM_CACHE": "true"},
                 "cache disabled (store only)": {**base_env, "OCPI_ENGINE_CACHE": "none"},
             }
             # Every server is started and warmed first, then measured in interleaved rounds (bare, ours, bare,

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import socket
 import time
 import urllib.parse
@@ -86,6 +87,8 @@ class RespSubscriber:
             sock.close()
             raise
         self._sock = sock
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN | select.POLLERR | select.POLLHUP)
         self._buf.clear()
 
     def fileno(self) -> int | None:
@@ -100,6 +103,8 @@ class RespSubscriber:
         """Payloads of the messages delivered so far (never blocks). On a broken connection: closes it."""
         sock = self._sock
         if sock is None:
+            return []
+        if not self._poll.poll(0):  # nothing delivered (the common case): no recv, no exception
             return []
         while True:
             try:
