@@ -648,7 +648,8 @@ class SqliteStore:
 
     async def list_outbox(self, *, partner_id: int | None = None, state: str | None = None,
                           limit: int = 100) -> list[OutboxEntry]:
-        where, args = ["1=1"], []
+        where: list[str] = ["1=1"]
+        args: list[Any] = []
         if partner_id is not None:
             where.append("partner_id=?")
             args.append(partner_id)
@@ -661,6 +662,7 @@ class SqliteStore:
         return [self._outbox(r) for r in rows]
 
     async def requeue_outbox(self, *, partner_id: int | None = None) -> int:
+        args: tuple[Any, ...]
         if partner_id is None:
             sql, args = "UPDATE outbox SET state='PENDING', next_attempt_at=0 WHERE state='DEAD'", ()
         else:
@@ -726,7 +728,8 @@ class SqliteStore:
 
     async def list_reconciliations(self, *, statuses: Sequence[str] | None = None, after_seq: int = 0,
                                    limit: int = 100) -> list[ReconciliationRecord]:
-        where, args = "seq > ?", [after_seq]
+        where = "seq > ?"
+        args: list[Any] = [after_seq]
         if statuses is not None:
             where += " AND status IN (" + ",".join("?" * len(statuses)) + ")"
             args.extend(statuses)
