@@ -61,15 +61,15 @@ class PartnerDirectory:
                 if found is not None:
                     return found
             try:
-                partner: PartnerRecord = _partner_codec_dec.decode(cached)
+                decoded: PartnerRecord = _partner_codec_dec.decode(cached)
             except msgspec.DecodeError:
                 await self.cache.delete(key)
             else:
                 if shared:
                     if len(self._decoded) >= 256:
                         self._decoded.clear()
-                    self._decoded[cached] = partner
-                return partner
+                    self._decoded[cached] = decoded
+                return decoded
         partner = await self.store.find_partner_by_token_hash(digest)
         if partner is not None and partner.status != "UNREGISTERED":
             await self.cache.set(key, _partner_codec_enc.encode(partner), self.ttl)
