@@ -186,7 +186,7 @@ pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &Pr
         #[serde(borrow)]
         charging_periods: Vec<ChargingPeriod<'a>>,
     }
-    let session: Session = serde_json::from_slice(session_json).map_err(|e| Error::from_json(&e, "session"))?;
+    let session: Session = decode(session_json).map_err(|e| Error::from_json(&e, "session"))?;
     let end = session
         .end_date_time
         .or(session.last_updated)
@@ -215,15 +215,24 @@ pub fn price_session_json(session_json: &[u8], tariffs_json: &[u8], options: &Pr
     price_cdr(&cdr, Some(&tariffs), options)
 }
 
+/// `serde_json` over bytes, validating UTF-8 once for the whole document (then strings need no per-string check);
+/// invalid UTF-8 falls back to the byte reader, which reports where.
+fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 /// Decode a CDR of either version into the 2.2.1 shape.
 pub fn parse_cdr(cdr_json: &[u8], version: Option<OcpiVersion>) -> Result<Cdr<'_>, Error> {
-    let v211 = |bytes| serde_json::from_slice::<Cdr211<'_>>(bytes).map(Cdr::from).map_err(|e| Error::from_json(&e, "cdr"));
+    let v211 = |bytes| decode::<Cdr211<'_>>(bytes).map(Cdr::from).map_err(|e| Error::from_json(&e, "cdr"));
     match version {
         Some(OcpiVersion::V211) => v211(cdr_json),
-        Some(OcpiVersion::V221) => serde_json::from_slice::<Cdr<'_>>(cdr_json).map_err(|e| Error::from_json(&e, "cdr")),
+        Some(OcpiVersion::V221) => decode::<Cdr<'_>>(cdr_json).map_err(|e| Error::from_json(&e, "cdr")),
         // Detect without scanning every input first: only a document that fails to decode as 2.2.1 is searched
         // for 2.1.1's `stop_date_time` (2.2.1 says `end_date_time`) and decoded as 2.1.1.
-        None => match serde_json::from_slice::<Cdr<'_>>(cdr_json) {
+        None => match decode::<Cdr<'_>>(cdr_json) {
             Ok(cdr) => Ok(cdr),
             Err(_) if memmem(cdr_json, b"\"stop_date_time\"") => v211(cdr_json),
             Err(e) => Err(Error::from_json(&e, "cdr")),
@@ -235,9 +244,9 @@ pub fn parse_cdr(cdr_json: &[u8], version: Option<OcpiVersion>) -> Result<Cdr<'_
 pub fn parse_tariffs(bytes: &[u8]) -> Result<Vec<WireTariff<'_>>, Error> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e, "tariffs"))
+        decode(bytes).map_err(|e| Error::from_json(&e, "tariffs"))
     } else {
-        serde_json::from_slice::<WireTariff<'_>>(bytes).map(|t| vec![t]).map_err(|e| Error::from_json(&e, "tariff"))
+        decode::<WireTariff<'_>>(bytes).map(|t| vec![t]).map_err(|e| Error::from_json(&e, "tariff"))
     }
 }
 
