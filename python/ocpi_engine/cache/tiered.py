@@ -8,9 +8,8 @@ Why a stale ALLOWED after an accepted BLOCKED cannot be served:
 
 1. A writer publishes one invalidation message per write, then waits until every process that received it
    (PUBLISH counts them) has applied it and acknowledged (an RPUSH to a list named by the message's nonce);
-   processes apply invalidations as soon as their event loop sees the socket readable, and drain it again
-   (one non-blocking `recv`) before any local hit. So when a write is acknowledged, every tier has dropped
-   the old entry. A process that does not acknowledge within the lease is covered by (2): the writer waits
+   processes apply invalidations as soon as their event loop sees the socket readable. So when a write is
+   acknowledged, every tier has dropped the old entry. A process that does not acknowledge within the lease is covered by (2): the writer waits
    the lease out instead.
 2. The local tier is trusted only under a lease: every process publishes a heartbeat carrying its wall clock
    every `heartbeat` seconds; a process trusts its local entries only while the newest heartbeat it has read
@@ -290,8 +289,10 @@ class TieredCache:
             self._unwatch()  # the connection broke: the beat loop reconnects and watches the new one
 
     def _check(self) -> bool:
-        """Drain delivered invalidations; True while the lease holds (local entries may be served)."""
-        self._apply(self._sub.drain())
+        """True while the lease holds (local entries may be served). No system call here: invalidations are applied
+        by the event loop's reader callback, and a write is acknowledged only once every process has applied it
+        (rule 1), so a read never needs to drain the socket first; a system call per read would also hand the GIL
+        to granian's runtime thread and back on every lookup."""
         trusted = self._sub.connected and time.time() - self._last_beat < self._lease
         if trusted != self._trusted:
             self._trusted = trusted
