@@ -16,7 +16,7 @@ from litestar.exceptions import (
 from ocpi_engine.api.envelope import envelope_bytes, MEDIA_TYPE
 from ocpi_engine.errors import OcpiError
 
-__all__ = ["EXCEPTION_HANDLERS"]
+__all__ = ["EXCEPTION_HANDLERS", "error_answer"]
 
 log = logging.getLogger("ocpi_engine.api")
 
@@ -59,9 +59,19 @@ def _http(_: Request, exc: HTTPException) -> Response[bytes]:
     return _reply(status, 2000 if status < 500 else 3000, str(exc.detail))
 
 
+def error_answer(exc: Exception, method: str, path: str) -> tuple[int, bytes]:
+    """HTTP status and envelope for an exception raised while answering (OcpiError: its own status and code;
+    anything else: logged, 500 / 3000). Shared by the Litestar handlers below and the ASGI hot paths."""
+    if isinstance(exc, OcpiError):
+        return exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
+    log.error("unhandled %s on %s %s", type(exc).__name__, method, path, exc_info=exc)
+    message = "internal server error; the error was logged with this request's X-Request-ID"
+    return 500, envelope_bytes(None, 3000, message)
+
+
 def _internal(request: Request, exc: Exception) -> Response[bytes]:
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-    return _reply(500, 3000, "internal server error; the error was logged with this request's X-Request-ID")
+    status, content = error_answer(exc, request.method, request.url.path)
+    return Response(content=content, status_code=status, media_type=MEDIA_TYPE)
 
 
 EXCEPTION_HANDLERS = {

@@ -17,7 +17,6 @@ middleware still takes the hot path after routing.
 
 from __future__ import annotations
 
-import logging
 import re
 import urllib.parse
 from typing import Any
@@ -25,13 +24,13 @@ from typing import Any
 from litestar.datastructures import MultiDict
 
 from ocpi_engine.models._base import utc_now_text
-from ocpi_engine.api.envelope import envelope_bytes, list_envelope_bytes
-from ocpi_engine.errors import InvalidParametersError, OcpiError
+from ocpi_engine.api.envelope import list_envelope_bytes
+from ocpi_engine.api.errors import error_answer
+from ocpi_engine.errors import InvalidParametersError
 from ocpi_engine.storage.base import OWN
 
 __all__ = ["HotPathApp", "match_hot_path", "match_list_path", "answer_authorize", "answer_list"]
 
-log = logging.getLogger("ocpi_engine.api")
 
 _AUTHORIZE = re.compile(r"^/ocpi/2\.2\.1/emsp/tokens/([^/]+)/authorize/?$")
 _OWN_LISTS = re.compile(r"^/ocpi/2\.2\.1/cpo/(locations|tariffs)/?$")
@@ -81,12 +80,8 @@ async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token
         kind = query.get("type", [None])[-1]
         service = scope["litestar_app"].state.tokens
         status, content = 200, await authorize_envelope(service, token_uid, kind, body)
-    except OcpiError as exc:
-        status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
-    except Exception as exc:  # noqa: BLE001 - same answer as api/errors.py's last handler
-        log.error("unhandled %s on POST %s", type(exc).__name__, scope["path"], exc_info=exc)
-        status, content = 500, envelope_bytes(
-            None, 3000, "internal server error; the error was logged with this request's X-Request-ID")
+    except Exception as exc:  # noqa: BLE001 - the answers of api/errors.py
+        status, content = error_answer(exc, "POST", scope["path"])
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
     await send({"type": "http.response.body", "body": content})
@@ -133,12 +128,8 @@ async def _answer_list(scope: dict[str, Any], send: Any, module: str, state: Any
             if len(_RESPONSES) >= 256:
                 _RESPONSES.clear()
             _RESPONSES[key] = (content[:content.rindex(b'"timestamp":') + len(b'"timestamp":')], list(headers))
-    except OcpiError as exc:
-        status, content = exc.http_status, envelope_bytes(None, exc.status_code, exc.message)
-    except Exception as exc:  # noqa: BLE001 - same answer as api/errors.py's last handler
-        log.error("unhandled %s on GET %s", type(exc).__name__, scope["path"], exc_info=exc)
-        status, content = 500, envelope_bytes(
-            None, 3000, "internal server error; the error was logged with this request's X-Request-ID")
+    except Exception as exc:  # noqa: BLE001 - the answers of api/errors.py
+        status, content = error_answer(exc, "GET", scope["path"])
     headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})

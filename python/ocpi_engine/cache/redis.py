@@ -138,15 +138,21 @@ class RedisCache:
         if not await self._usable():
             self._dirty = self._client is not None
             return
+        if not await self._set_pipelined(items, ttl, nx=False):
+            self._dirty = True
+
+    async def _set_pipelined(self, items: list[tuple[str, bytes]], ttl: int, *, nx: bool) -> bool:
+        """SET (NX) every entry, 1,000 per round trip; False when Redis failed."""
         try:
             for start in range(0, len(items), 1000):
                 pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
                 for key, value in items[start:start + 1000]:
-                    pipe.set(self._ns + key, value, ex=ttl)
+                    pipe.set(self._ns + key, value, ex=ttl, nx=nx)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            self._dirty = True
             self._failed(exc)
+            return False
+        return True
 
     def mark(self) -> int:
         return 0
@@ -155,14 +161,7 @@ class RedisCache:
         """SET NX per entry, pipelined: never overwrites what a writer stored meanwhile."""
         if not items or not await self._usable():
             return
-        try:
-            for start in range(0, len(items), 1000):
-                pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
-                for key, value in items[start:start + 1000]:
-                    pipe.set(self._ns + key, value, ex=ttl, nx=True)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            self._failed(exc)
+        await self._set_pipelined(items, ttl, nx=True)
 
     def mark_dirty(self) -> None:
         """Some write may not have reached Redis (seen by another process): drop our keys before the next use."""

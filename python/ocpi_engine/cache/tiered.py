@@ -62,6 +62,7 @@ class RespSubscriber:
         self._channel = channel
         self._timeout = timeout
         self._sock: socket.socket | None = None
+        self._poll = select.poll()
         self._buf = bytearray()
 
     @property

@@ -101,11 +101,7 @@ class TokenService:
 
     async def put_many(self, records: list[ObjectRecord]) -> None:
         """Refresh the cache after a bulk write (import)."""
-        items = []
-        for record in records:
-            token = token_decoder.decode(record.body)
-            items.append((keys.token(token.country_code, token.party_id, token.type, token.uid), record.body))
-        await self.cache.set_many(items, self.settings.cache_ttl)
+        await self.cache.set_many(_cache_items(records), self.settings.cache_ttl)
 
     async def patch(self, country_code: str, party_id: str, uid: str, type_: str, patch: TokenPatch, *,
                     partner_id: int | None) -> Token:
@@ -233,15 +229,20 @@ class TokenService:
         while True:
             mark = self.cache.mark()
             page = await self.store.list_objects(MODULE, after_seq=cursor, limit=1000)
-            items = []
-            for record in page.items:
-                token = token_decoder.decode(record.body)
-                items.append((keys.token(token.country_code, token.party_id, token.type, token.uid), record.body))
-            await self.cache.fill_many(items, self.settings.cache_ttl, mark)
+            await self.cache.fill_many(_cache_items(page.items), self.settings.cache_ttl, mark)
             count += len(page.items)
             if page.next_cursor is None:
                 return count
             cursor = page.next_cursor
+
+
+def _cache_items(records: list[ObjectRecord]) -> list[tuple[str, bytes]]:
+    """(cache key, stored JSON) of token records, for bulk cache writes."""
+    items = []
+    for record in records:
+        token = token_decoder.decode(record.body)
+        items.append((keys.token(token.country_code, token.party_id, token.type, token.uid), record.body))
+    return items
 
 
 def _import_record(line: bytes, settings: Settings) -> ObjectRecord:
