@@ -1,6 +1,19 @@
 """Tokens module, OCPI 2.1.1 (tokens.md section 5): the CPO interface (tokens pushed by eMSPs; no `type`
 query parameter, tokens carry no owner: the URL's party owns them) and the eMSP interface (our tokens:
-list and real-time authorization). Stored as 2.2.1; converted at the edge."""
+list and real-time authorization). Stored as 2.2.1; converted at the edge.
+
+Which token a CPO-interface URL means: tokens are stored per (party, uid, type), as 2.2.1 identifies them, so
+the URL's party may hold one uid under several types (pushed over 2.2.1 before the connection moved to 2.1.1,
+or PUT once as RFID and once as OTHER), while a 2.1.1 URL names the uid only.
+
+- PUT: the body's `type` (RFID or OTHER) names the token; only that one is created or replaced.
+- GET and PATCH: the party's one token of that uid; with several, the first of RFID (2.2.1's default when
+  `type` is omitted, tokens.md 2.1), OTHER, APP_USER, AD_HOC_USER. A PATCH body's `type` narrows the choice to
+  the tokens 2.1.1 shows with that type (RFID; OTHER for OTHER, APP_USER and AD_HOC_USER, in that order) and is
+  not a change (a token's type is part of its identity: PUT the other type instead). None found: 404.
+- Only the URL's party's tokens are read or written (after the caller is checked to own that party), so a
+  token of the same uid under another party is never shown or touched.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +38,9 @@ from ocpi_engine.storage.base import OWN
 VERSION = "2.1.1"
 _OBJECT = "/{country_code:str}/{party_id:str}/{token_uid:str}"
 _TYPES = ("RFID", "OTHER", "APP_USER", "AD_HOC_USER")
+"""Stored (2.2.1) token types in the order a type-less 2.1.1 URL resolves them."""
+_SHOWN_AS = {"RFID": ("RFID",), "OTHER": ("OTHER", "APP_USER", "AD_HOC_USER")}
+"""2.1.1 type -> the stored types a 2.1.1 Token shows with it (downgrade.token), in resolution order."""
 
 
 def _service(request: Request[Any, Any, Any]) -> TokenService:
@@ -32,12 +48,13 @@ def _service(request: Request[Any, Any, Any]) -> TokenService:
     return service
 
 
-async def _find(service: TokenService, country_code: str, party_id: str, uid: str) -> bytes | None:
-    """2.1.1 URLs have no type: the uid's RFID token first, then the other types."""
-    for kind in _TYPES:
+async def _find(service: TokenService, country_code: str, party_id: str, uid: str,
+                types: tuple[str, ...] = _TYPES) -> tuple[str, bytes] | None:
+    """The stored type and JSON of the party's token a type-less 2.1.1 URL means (module docstring)."""
+    for kind in types:
         body = await service.get(country_code, party_id, uid, kind)
         if body is not None:
-            return body
+            return kind, body
     return None
 
 
@@ -51,10 +68,10 @@ async def get_token(request: Request[Any, Any, Any], caller: Caller, country_cod
                     token_uid: str) -> Response[bytes]:
     country_code, party_id, token_uid = _ids(country_code, party_id, token_uid)
     caller.require_owner(country_code, party_id)
-    body = await _find(_service(request), country_code, party_id, token_uid)
-    if body is None:
+    found = await _find(_service(request), country_code, party_id, token_uid)
+    if found is None:
         raise NotFoundError(f"unknown token {token_uid}")
-    return ocpi_response(downgrade.token(token_decoder.decode(body)))
+    return ocpi_response(downgrade.token(token_decoder.decode(found[1])))
 
 
 @put(_OBJECT)
@@ -77,12 +94,14 @@ async def patch_token(request: Request[Any, Any, Any], caller: Caller, country_c
     country_code, party_id, token_uid = _ids(country_code, party_id, token_uid)
     caller.require_owner(country_code, party_id)
     changes = decode_body(await request.body(), v211.TokenPatch, decoder=v211.token_patch_decoder)
-    service = _service(request)
-    body = await _find(service, country_code, party_id, token_uid)
-    if body is None:
-        raise NotFoundError(f"unknown token {token_uid}: PUT it first")
-    current = token_decoder.decode(body)
     fields = msgspec.to_builtins(changes)
+    named = fields.pop("type", None)
+    service = _service(request)
+    found = await _find(service, country_code, party_id, token_uid, _SHOWN_AS[named] if named else _TYPES)
+    if found is None:
+        raise NotFoundError(f"unknown token {token_uid}{f' of type {named}' if named else ''}: PUT it first")
+    kind, body = found
+    current = token_decoder.decode(body)
     if "auth_id" in fields:
         fields["contract_id"] = fields.pop("auth_id")
     fields.setdefault("last_updated", current.last_updated)  # 2.1.1 PATCH may omit it
@@ -92,7 +111,7 @@ async def patch_token(request: Request[Any, Any, Any], caller: Caller, country_c
         from ocpi_engine.api.bodies import validation_error
 
         raise validation_error(exc) from exc
-    await service.patch(country_code, party_id, token_uid, current.type, patch221, partner_id=caller.partner_id)
+    await service.patch(country_code, party_id, token_uid, kind, patch221, partner_id=caller.partner_id)
     return ocpi_response()
 
 
