@@ -75,6 +75,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Pushes in flight per partner (entries of one object always go one at a time, in order)."""
     push_max_backoff: float = 300.0
     """Seconds: cap of the exponential backoff between attempts of one push (and of a partner's Retry-After)."""
+    initial_push_delay: float = 5.0
+    """Seconds the first push of our objects to a partner that registered with us waits: it may accept the token
+    it gave us on functional endpoints only once it has our credentials answer (ours do)."""
 
     def __post_init__(self) -> None:
         self.country_code = self.country_code.upper()
@@ -102,6 +105,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                                 "OCPI_ENGINE_COMMAND_RESULT_ATTEMPTS between 1 and 10")
         if self.workers < 1:
             raise SettingsError("OCPI_ENGINE_WORKERS must be at least 1")
+        if not 0 <= self.initial_push_delay <= 3600:
+            raise SettingsError("OCPI_ENGINE_INITIAL_PUSH_DELAY must be between 0 and 3600 seconds")
 
     def __repr__(self) -> str:
         shown = {f: getattr(self, f) for f in self.__struct_fields__}

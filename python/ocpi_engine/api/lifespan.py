@@ -15,6 +15,7 @@ from ocpi_engine.cache import open_cache
 from ocpi_engine.clients.ocpi import OcpiClient
 from ocpi_engine.services.credentials import CredentialsService
 from ocpi_engine.services.partners import PartnerDirectory, new_token
+from ocpi_engine.services.sync import run_initial_push
 from ocpi_engine.services.tokens import TokenService
 from ocpi_engine.storage import open_store
 
@@ -76,6 +77,10 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     push_task: asyncio.Task[None] | None = None
     app.state.push_wake = asyncio.Event()
     app.state.tokens.push_wake = app.state.push_wake
+    app.state.credentials.start_initial_push = lambda partner_id, modules, delay: app.state.tasks.spawn(
+        run_initial_push(store, partner_id, modules=modules, delay=delay, wake=app.state.push_wake),
+        name=f"initial push {partner_id}",
+    )
     if settings.push_worker:
         from ocpi_engine.services.outbox import Backoff, PushWorker
 

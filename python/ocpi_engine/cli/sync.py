@@ -1,5 +1,8 @@
 """`ocpi-engine sync pull|push|status`: partner sync (pull a partner's objects, drain the push outbox, show state).
 
+`sync push --initial PARTNER` first queues what a registration queues: a PUT of every own object the partner
+receives (services/sync.py `enqueue_initial_push`), then drains.
+
 These work on the store directly (no server needed; SQLite's WAL lets a running server go on meanwhile; the
 outbox leases keep a server's push worker and this command from sending the same entry twice).
 """
@@ -108,28 +111,53 @@ def pull(ctx: click.Context, partner: str, modules: tuple[str, ...], full: bool,
               help="Seconds to keep waiting for entries in backoff (Retry-After, errors) before stopping.")
 @click.option("--concurrency", type=int, default=None, help="Requests in flight per partner (OCPI_ENGINE_PUSH_CONCURRENCY).")
 @click.option("--requeue", is_flag=True, help="Put dead letters back in the queue first (after fixing their cause).")
+@click.option("--initial", is_flag=True, help="First queue a PUT of every own object PARTNER receives (what its "
+                                              "registration queues; e.g. after that failed or the partner lost data).")
+@click.option("--module", "modules", multiple=True, type=click.Choice(_MODULES),
+              help="With --initial: only these module(s) (default: every module the partner receives by PUT; "
+                   "CDRs only when named).")
 @click.option("--quiet", is_flag=True, help="No progress line.")
 @click.pass_context
 def push(ctx: click.Context, partner: str | None, max_wait: float, concurrency: int | None, requeue: bool,
-         quiet: bool) -> None:
+         initial: bool, modules: tuple[str, ...], quiet: bool) -> None:
     """Drain the push outbox once (all partners or PARTNER). Exit 1 if dead letters remain, 2 if entries still wait."""
     from ocpi_engine.services.outbox import Backoff, PushWorker
+    from ocpi_engine.services.sync import SYNC_MODULES, enqueue_initial_push, push_target
 
     settings = load_settings(ctx)
+    if (initial or modules) and partner is None:
+        raise click.UsageError("--initial pushes to one partner: give PARTNER (id or name)")
+    if modules and not initial:
+        raise click.UsageError("--module goes with --initial")
 
     async def _push() -> tuple[Any, int]:
         async with open_context(settings) as context:
-            partner_id = None if partner is None else (await _find_partner(context.store, partner)).id
+            record = None if partner is None else await _find_partner(context.store, partner)
+            partner_id = None if record is None else record.id
             if requeue:
                 count = await context.store.requeue_outbox(partner_id=partner_id)
                 click.echo(f"requeued {count} dead letter(s)", err=True)
+            if initial and record is not None:  # PARTNER is required with --initial (checked above)
+                wanted = list(modules) or None
+                if wanted is not None:
+                    refused = [m for m in wanted if push_target(record, SYNC_MODULES[m]) is None]
+                    if refused:
+                        raise click.ClickException(
+                            f"partner {record.id} ({record.name}) receives no {', '.join(refused)} from us (it is "
+                            f"{record.status} or publishes no such Receiver endpoint)")
+                queued = await enqueue_initial_push(context.store, record, modules=wanted)
+                if not queued:
+                    raise click.ClickException(
+                        f"partner {record.id} ({record.name}) receives nothing we push (it is {record.status} or "
+                        "publishes no Receiver endpoint we sync); `ocpi-engine sync status` shows its modules")
+                click.echo("queued the first push: " + ", ".join(f"{n:,} {m}" for m, n in queued.items()), err=True)
             worker = PushWorker(context.store, context.client, concurrency=concurrency or settings.push_concurrency,
                                 timeout=settings.outbound_timeout, backoff=Backoff(max=settings.push_max_backoff))
             started = time.monotonic()
-            counts = {"sent": 0, "retry": 0, "dead": 0, "replaced": 0}
+            counts = {"sent": 0, "retry": 0, "dead": 0, "replaced": 0, "skipped": 0}
 
             def tell(_: Any, result: str) -> None:
-                counts[result] += 1
+                counts[result] = counts.get(result, 0) + 1
                 if not quiet:
                     seconds = time.monotonic() - started
                     click.echo(f"\rsent {counts['sent']:,}, retried {counts['retry']:,}, dead {counts['dead']:,} "
@@ -143,8 +171,9 @@ def push(ctx: click.Context, partner: str | None, max_wait: float, concurrency: 
             return report, sum(s.dead for s in stats)
 
     report, dead = run(_push())
+    gone = f", {report.skipped:,} no longer ours or gone" if report.skipped else ""
     click.echo(f"pushed {report.sent:,}, {report.retried:,} retries, {report.replaced:,} PATCHes replaced by PUTs, "
-               f"{report.waiting:,} still waiting, {dead:,} dead letter(s)")
+               f"{report.waiting:,} still waiting, {dead:,} dead letter(s){gone}")
     if dead:
         click.echo("dead letters: see `ocpi-engine sync status`; fix the cause, then `ocpi-engine sync push "
                    "--requeue`", err=True)

@@ -3,11 +3,17 @@
 Server side (a partner calls our credentials endpoint) and client side (we register with a partner) share
 version negotiation and endpoint discovery. Nothing is half-written: a partner row changes only after every
 remote call of the step succeeded, in one store write.
+
+Once a registration is stored (either side), or an update that changed the version or a Receiver endpoint, the
+first push of our own objects to that partner starts in the background (`start_initial_push`, services/sync.py
+`run_initial_push`): the credentials answer never waits for it and never fails because of it.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -23,10 +29,13 @@ from ocpi_engine.errors import (
 from ocpi_engine.models.v211.versions import VersionDetails as VersionDetails211
 from ocpi_engine.models.v221.versions import Version, VersionDetails as VersionDetails221
 from ocpi_engine.services.partners import PartnerDirectory, new_token, token_hash
+from ocpi_engine.services.sync import initial_modules
 from ocpi_engine.settings import Settings
 from ocpi_engine.storage.base import PartnerRecord, Store
 
 __all__ = ["SUPPORTED_VERSIONS", "CredentialsService", "own_credentials"]
+
+log = logging.getLogger("ocpi_engine.credentials")
 
 SUPPORTED_VERSIONS = ("2.2.1", "2.1.1")
 """Versions we speak, best first (negotiation picks the first the partner also lists)."""
@@ -97,6 +106,23 @@ class CredentialsService:
         self.store = store
         self.directory = directory
         self.client = client
+        self.start_initial_push: Callable[[int, list[str], float], object] | None = None
+        """Set by the app: starts in the background the first push of our objects to a partner (its id, the
+        modules, seconds the entries wait). Unset (CLI context): nothing is queued at registration."""
+
+    def _registered(self, partner: PartnerRecord, previous: PartnerRecord | None, *, incoming: bool) -> None:
+        """The partner's registration (or update) is stored: start the first push of the modules it now receives
+        at a new URL or version. A partner registering with us gets `initial_push_delay` to take in our answer."""
+        if self.start_initial_push is None:
+            return
+        modules = initial_modules(partner, previous)
+        if not modules:
+            return
+        try:
+            self.start_initial_push(partner.id, modules, self.settings.initial_push_delay if incoming else 0.0)
+        except Exception:  # the registration stands; the push can be queued by hand
+            log.exception("first push to partner %s not started; queue it by hand with `ocpi-engine sync push "
+                          "--initial %s`", partner.id, partner.id)
 
     # -- discovery -----------------------------------------------------------------------------------
     @staticmethod
@@ -174,6 +200,7 @@ class CredentialsService:
         )
         if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
             raise MethodNotAllowedError("already registered: a concurrent POST with this Token A won; use its token")
+        self._registered(updated, None, incoming=True)
         return own_credentials(self.settings, token_c, version)
 
     async def update_incoming(
@@ -201,6 +228,7 @@ class CredentialsService:
         )
         if not await self.directory.save(updated, previous=previous, only_if_unchanged=True):
             raise MethodNotAllowedError("credentials changed meanwhile: a concurrent PUT with this token won; use its token")
+        self._registered(updated, previous, incoming=True)
         return own_credentials(self.settings, token_c, version)
 
     async def _undo_remote_registration(self, url: str, token: str, version: str, auth_mode: str) -> None:
@@ -310,11 +338,12 @@ class CredentialsService:
                 roles=roles,
             )
             await self.directory.save(updated, previous=partner)
-            return updated
         except BaseException:
             await self.store.delete_partner(partner.id)
             await self.directory.invalidate(partner)
             raise
+        self._registered(updated, None, incoming=False)
+        return updated
 
     async def update_with(self, partner: PartnerRecord) -> PartnerRecord:
         """Rotate tokens with a registered partner: PUT our credentials with a new token, store theirs."""
@@ -355,6 +384,7 @@ class CredentialsService:
             outbound_auth=discovery.auth_mode,
         )
         await self.directory.save(updated, previous=staged)
+        self._registered(updated, partner, incoming=False)
         return updated
 
     async def unregister_with(self, partner: PartnerRecord, *, force: bool = False) -> None:

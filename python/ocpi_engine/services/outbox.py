@@ -8,6 +8,8 @@
   dead-letters the entry (kept, shown by `sync status`, back in the queue with `sync push --requeue`); a
   PATCH of an object the partner does not know (404) is replaced by a PUT of the whole current object, as the
   spec advises.
+- First push (`sync.enqueue_initial_push`): its entries carry no body; the object is read from the store when
+  the entry goes out (gone or no longer ours: the entry is dropped, counted `skipped`).
 - Crashes: leases carry the owner (host:pid:nonce); a worker starting up releases the leases of owners on this
   host whose process is gone, other leases expire after `lease` seconds.
 - Endpoints: the partner's Receiver URL is resolved from its record and cached for `endpoint_ttl` seconds.
@@ -30,7 +32,7 @@ import msgspec
 
 from ocpi_engine.clients.ocpi import OcpiClient
 from ocpi_engine.errors import ClientApiError
-from ocpi_engine.services.sync import SYNC_MODULES, PushOp, entries_for, push_target
+from ocpi_engine.services.sync import SYNC_MODULES, PushOp, current_body, entries_for, push_target
 from ocpi_engine.storage.base import ObjectRecord, OutboxEntry, PartnerRecord, Store
 
 __all__ = ["Backoff", "PushWorker", "PushReport", "retry_after_seconds"]
@@ -72,6 +74,8 @@ class PushReport(msgspec.Struct, kw_only=True):
     """PATCHes the partner could not apply (404), replaced by a PUT of the whole object."""
     waiting: int = 0
     """Entries still waiting when a bounded drain stopped (backoff or Retry-After beyond its deadline)."""
+    skipped: int = 0
+    """First-push entries whose object was gone (or no longer ours) when they were due: nothing to send."""
 
 
 _HOST = socket.gethostname()
@@ -117,7 +121,7 @@ class PushWorker:
         self._partners: dict[int, tuple[float, PartnerRecord | None]] = {}
         self._released = False
         self.on_result: Callable[[OutboxEntry, str], None] | None = None
-        """Called after each attempt with the entry and `sent`, `retry`, `dead` or `replaced` (progress)."""
+        """Called after each attempt with the entry and `sent`, `retry`, `dead`, `replaced` or `skipped`."""
 
     # -- partners and endpoints ------------------------------------------------------------------------
     async def _partner(self, partner_id: int) -> PartnerRecord | None:
@@ -207,10 +211,22 @@ class PushWorker:
                                     f"{entry.module} Receiver endpoint any more; re-register or requeue later")
             return
         url = base.rstrip("/") + entry.path if entry.path else base
+        body = entry.body
+        if body is None and not entry.sub_path and entry.method in ("PUT", "POST"):  # a first push: the object now
+            try:
+                body = await current_body(self.store, spec, partner, entry)
+            except ValueError as exc:
+                await self._dead(entry, f"{entry.method} {entry.path or '/'}: {exc}")
+                return
+            if body is None:
+                await self.store.finish_outbox(entry.seq)
+                self.report.skipped += 1
+                self._tell(entry, "skipped")
+                return
         try:
             reply = await self.client.request(
                 entry.method, url, token=partner.outbound_token or "", version=partner.version,
-                auth_mode=partner.outbound_auth, body=entry.body, timeout=self.timeout,
+                auth_mode=partner.outbound_auth, body=body, timeout=self.timeout,
             )
         except ClientApiError as exc:
             await self._retry(entry, exc.message)

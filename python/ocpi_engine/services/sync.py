@@ -12,6 +12,14 @@ counting as an eMSP as in broadcast push); a session or CDR goes only to the par
 transaction, so an accepted change is never lost between the write and the push. The push worker
 (`services/outbox.py`) sends them; pulls live in `services/pull.py`.
 
+First push: a partner that registers after our objects were written got none of those pushes.
+`enqueue_initial_push` queues, for that one partner, a whole-object push of every own object of every module it
+receives (`initial_modules`: after a registration, or after a credentials update that changed the version or a
+Receiver endpoint), read in pages of `INITIAL_PAGE` ids. Its entries carry no body: the worker sends the object
+as stored when the entry goes out (`current_body`), so an object written meanwhile never reaches the partner in
+an older state, whichever of its entries the outbox coalesces. Registration starts it in the background
+(`run_initial_push`, never failing the credentials exchange); `ocpi-engine sync push --initial PARTNER` redoes it.
+
 2.1.1 partners: a module with `downgrade_211` is pushed to them as whole objects in 2.1.1 form (PUT, or POST for
 CDRs; no 2.2.1 diff ops), and a module with `upgrade_211` can be pulled from them, each object upgraded to 2.2.1
 (owned by the partner's party) before it is validated and stored.
@@ -19,8 +27,10 @@ CDRs; no 2.2.1 diff ops), and a module with `upgrade_211` can be pulled from the
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,13 +39,17 @@ from urllib.parse import quote
 import msgspec
 
 from ocpi_engine.services import audience
-from ocpi_engine.storage.base import ObjectRecord, OutboxEntry, PartnerRecord, Store
+from ocpi_engine.storage.base import OWN, ObjectRecord, OutboxEntry, PartnerRecord, Store
 
 __all__ = [
     "SYNC_MODULES",
     "SyncModule",
     "PushOp",
+    "current_body",
+    "enqueue_initial_push",
     "enqueue_push",
+    "initial_modules",
+    "run_initial_push",
     "plan_push",
     "push_targets",
     "pull_source",
@@ -390,3 +404,109 @@ async def enqueue_push(store: Store, module: str, records: Sequence[ObjectRecord
     if entries and wake is not None:
         wake.set()
     return result
+
+
+INITIAL_PAGE = 1000
+"""Objects read (and entries queued, in one transaction) per store call of a first push."""
+_MAX_PAGES = 10_000_000
+
+
+def initial_modules(partner: PartnerRecord, previous: PartnerRecord | None = None) -> list[str]:
+    """Modules whose own objects a partner gets in a first push: those it receives and whose push is a PUT (a
+    replace, harmless when the partner holds the object already). CDRs are POSTed, a create the receiver may
+    refuse or keep twice: a partner gets the earlier ones from our Sender (or by hand, `--module cdrs`). With
+    `previous`, the record before a credentials update: only modules whose Receiver URL or version changed."""
+    modules = []
+    for module, spec in SYNC_MODULES.items():
+        target = push_target(partner, spec)
+        if target is None or spec.push_method != "PUT":
+            continue
+        if previous is not None and previous.version == partner.version and push_target(previous, spec) == target:
+            continue
+        modules.append(module)
+    return modules
+
+
+async def enqueue_initial_push(store: Store, partner: PartnerRecord, *, modules: Sequence[str] | None = None,
+                               page_size: int = INITIAL_PAGE, not_before: float = 0.0,
+                               wake: Any = None) -> dict[str, int]:
+    """Queue for this one partner a whole-object push of every own object of `modules` (default:
+    `initial_modules(partner)`) it receives; returns the entries queued per module. Sessions and CDRs: only
+    those of the parties the partner speaks for. The entries carry no body (`current_body` fills it when they
+    go out) and wait until `not_before` (unix time). Stops early when the partner is no longer registered."""
+    queued: dict[str, int] = {}
+    for module in initial_modules(partner) if modules is None else modules:
+        spec = SYNC_MODULES.get(module)
+        if spec is None or push_target(partner, spec) is None:
+            continue
+        token_parties = sorted(await audience.partner_parties(store, partner)) if module in audience.MODULES else None
+        queued[module] = 0
+        cursor: int | None = None
+        for _ in range(_MAX_PAGES):
+            page = await store.list_objects(module, partner_id=OWN, token_parties=token_parties, after_seq=cursor,
+                                            limit=page_size)
+            entries = [
+                OutboxEntry(
+                    partner_id=partner.id, module=module, country_code=r.country_code.upper(),
+                    party_id=r.party_id.upper(), object_id=r.id, method=spec.push_method,
+                    path=spec.path(r.country_code.upper(), r.party_id.upper(), r.id, version=partner.version),
+                    body=None, next_attempt_at=not_before,
+                )
+                for r in page.items
+            ]
+            if entries:
+                queued[module] += await store.enqueue_outbox(entries)
+                if wake is not None:
+                    wake.set()
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+            await asyncio.sleep(0)  # a background task: let requests in between pages
+            current = await store.get_partner(partner.id)
+            if current is None or push_target(current, spec) is None:
+                log.warning("first push to partner %s stopped: it is no longer registered or receives no %s",
+                            partner.id, module)
+                return queued
+    return queued
+
+
+async def current_body(store: Store, spec: SyncModule, partner: PartnerRecord, entry: OutboxEntry) -> bytes | None:
+    """The body of a first-push entry (queued without one) as it goes out: the object as stored now, in the
+    partner's version's form. None when the object is gone or no longer ours (nothing to send); ValueError when
+    it cannot take the 2.1.1 form."""
+    record = await store.get_object(entry.module, entry.country_code, entry.party_id, entry.object_id)
+    if record is None or record.partner_id is not None:
+        return None
+    if partner.version != "2.1.1":
+        return record.body
+    try:
+        if spec.downgrade_211_with_store is not None:
+            body = await spec.downgrade_211_with_store(store, record.body)
+            if body is None:
+                raise ValueError("its 2.1.1 form embeds what we do not hold (e.g. the session's location)")
+            return body
+        if spec.downgrade_211 is not None:
+            return spec.downgrade_211(record.body)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from exc
+    raise ValueError(f"{spec.module} is not pushed to 2.1.1 partners")
+
+
+async def run_initial_push(store: Store, partner_id: int, *, modules: Sequence[str] | None = None,
+                           delay: float = 0.0, wake: Any = None) -> dict[str, int]:
+    """`enqueue_initial_push` for a partner that just registered, run in the background: never raises. A failure
+    is logged (no tokens: the partner record is never printed) with the command that redoes it."""
+    try:
+        partner = await store.get_partner(partner_id)
+        if partner is None:
+            return {}
+        queued = await enqueue_initial_push(store, partner, modules=modules,
+                                            not_before=time.time() + delay if delay > 0 else 0.0, wake=wake)
+    except Exception:
+        log.exception("first push to partner %s not queued; queue it by hand with `ocpi-engine sync push --initial "
+                      "%s`", partner_id, partner_id)
+        return {}
+    if queued:
+        log.info("first push to partner %s queued: %s", partner_id,
+                 ", ".join(f"{count:,} {module}" for module, count in queued.items()))
+    return queued
