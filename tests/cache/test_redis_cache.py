@@ -137,3 +137,15 @@ async def test_redis_outage_falls_back_to_the_store_and_recovers(
     assert await directory.authenticate(token) is not None
     assert await cache.get(f"ocpi:partner:tok:{token_hash(token)}") is not None  # refilled
     await cache.close()
+
+
+async def test_ttls_are_spread_so_a_warm_start_does_not_expire_at_once(redis_process: RedisProcess) -> None:
+    cache = RedisCache(redis_process.url, namespace="spread:")
+    await cache.open()
+    try:
+        await cache.fill_many([(f"ocpi:token:S{i}", b"x") for i in range(200)], 3600, cache.mark())
+        ttls = {await cache._client.ttl(f"spread:ocpi:token:S{i}") for i in range(200)}  # type: ignore[union-attr]
+        assert all(3240 <= t <= 3600 for t in ttls)  # at most a tenth shorter
+        assert len(ttls) > 20  # and spread out
+    finally:
+        await cache.close()

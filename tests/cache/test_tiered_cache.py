@@ -160,3 +160,60 @@ async def test_fill_many_warms_the_local_tier_unless_a_write_came_between(
     await b.set("ocpi:token:W3", b"BLOCKED", 60)
     await a.fill_many([("ocpi:token:W3", b"ALLOWED")], 60, mark)
     assert await a.get("ocpi:token:W3") == b"BLOCKED"  # neither Redis (NX) nor the local tier took the old value
+
+
+async def test_an_expired_entry_is_served_and_refreshed_in_the_background(redis_process: RedisProcess) -> None:  # noqa: F811
+    """Local expiry never puts a Redis round trip on the request path: the entry answers, then one MGET refreshes it."""
+    remote = CountingRedis(redis_process.url, namespace="t:", timeout=0.05, retry_after=0.3)
+    cache = TieredCache(remote, redis_process.url, namespace="t:", heartbeat=BEAT, lease=LEASE, local_ttl=0.2)
+    writer = tier(redis_process.url)
+    await cache.open()
+    await writer.open()
+    try:
+        await until_trusted(cache)
+        keys = [f"ocpi:token:R{i}" for i in range(50)]
+        await writer.set_many([(k, b"v1") for k in keys], 60)
+        for k in keys:
+            assert await cache.get(k) == b"v1"
+        # Redis changes behind the tier's back (no invalidation): only a refresh can bring it in.
+        await writer.remote.set_many([(k, b"v2") for k in keys], 60)
+        await asyncio.sleep(0.3)  # past the local TTL
+        gets = remote.gets
+        for k in keys:
+            assert await cache.get(k) == b"v1"  # expired but coherent: served locally
+        assert remote.gets == gets  # no GET on the request path
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if all(cache._local[k][1] == b"v2" for k in keys):
+                break
+        assert [await cache.get(k) for k in keys] == [b"v2"] * len(keys)
+        assert remote.gets == gets  # refreshed by MGET, not one GET per key
+        assert all(cache._local[k][0] > time.monotonic() for k in keys)  # and fresh again
+    finally:
+        await cache.close()
+        await writer.close()
+
+
+async def test_a_write_racing_a_refresh_is_not_undone(pair: tuple[TieredCache, TieredCache]) -> None:
+    """A refresh that read Redis before an invalidation landed must not put the older value back."""
+    a, b = pair
+    a._local_ttl = 0.05
+    await b.set("ocpi:token:W", b"ALLOWED", 60)
+    assert await a.get("ocpi:token:W") == b"ALLOWED"
+    await asyncio.sleep(0.1)
+    real_get_many = a.remote.get_many
+
+    async def slow_get_many(keys: list[str]) -> list[bytes | None] | None:
+        values = await real_get_many(keys)  # reads ALLOWED ...
+        await b.set("ocpi:token:W", b"BLOCKED", 60)  # ... then a write is accepted (and a has applied it)
+        assert await a.get("ocpi:token:W") == b"BLOCKED"  # and a read fills the new value locally
+        return values
+
+    a.remote.get_many = slow_get_many  # type: ignore[method-assign]
+    assert await a.get("ocpi:token:W") == b"ALLOWED"  # expired, served, refresh queued
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if not a._stale and (a._refresh_task is None or a._refresh_task.done()):
+            break
+    assert "ocpi:token:W" not in a._local or a._local["ocpi:token:W"][1] == b"BLOCKED"
+    assert await a.get("ocpi:token:W") == b"BLOCKED"

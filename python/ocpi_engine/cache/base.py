@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from typing import Protocol
 
-__all__ = ["Cache"]
+__all__ = ["Cache", "spread"]
+
+
+def spread(ttl: float) -> float:
+    """A TTL shortened by up to a tenth, at random: entries filled together (start-up warming, a bulk import)
+    then expire over a stretch of time instead of in one instant, when every read would miss at once."""
+    return ttl * (1.0 - 0.1 * random.random())
 
 
 class Cache(Protocol):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from ocpi_engine.cache.base import spread
+
 __all__ = ["MemoryCache", "NullCache"]
 
 
@@ -35,7 +37,7 @@ class MemoryCache:
         return value
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        self._data[key] = (time.monotonic() + ttl, value)
+        self._data[key] = (time.monotonic() + spread(ttl), value)
         self._data.move_to_end(key)
         while len(self._data) > self._max:
             self._data.popitem(last=False)

@@ -16,6 +16,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from ocpi_engine.cache.base import spread
+
 __all__ = ["RedisCache"]
 
 log = logging.getLogger("ocpi_engine.cache")
@@ -114,12 +116,24 @@ class RedisCache:
         self._ok()
         return value
 
+    async def get_many(self, keys: list[str]) -> list[bytes | None] | None:
+        """One MGET: the values in the order of `keys`; None when Redis is unavailable."""
+        if not keys or not await self._usable():
+            return None
+        try:
+            values = await self._client.mget([self._ns + key for key in keys])  # type: ignore[union-attr]
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return None
+        self._ok()
+        return list(values)
+
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         if not await self._usable():
             self._dirty = self._client is not None  # this write is lost: whatever Redis holds may be stale
             return
         try:
-            await self._client.set(self._ns + key, value, ex=ttl)  # type: ignore[union-attr]
+            await self._client.set(self._ns + key, value, ex=_seconds(ttl))  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._dirty = True
             self._failed(exc)
@@ -128,7 +142,7 @@ class RedisCache:
         if not await self._usable():
             return
         try:
-            await self._client.set(self._ns + key, value, ex=ttl, nx=True)  # type: ignore[union-attr]
+            await self._client.set(self._ns + key, value, ex=_seconds(ttl), nx=True)  # type: ignore[union-attr]
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
@@ -147,7 +161,7 @@ class RedisCache:
             for start in range(0, len(items), 1000):
                 pipe = self._client.pipeline(transaction=False)  # type: ignore[union-attr]
                 for key, value in items[start:start + 1000]:
-                    pipe.set(self._ns + key, value, ex=ttl, nx=nx)
+                    pipe.set(self._ns + key, value, ex=_seconds(ttl), nx=nx)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             self._failed(exc)
@@ -209,3 +223,8 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._dirty = True
             self._failed(exc)
+
+
+def _seconds(ttl: int) -> int:
+    """Redis TTL in whole seconds, spread (`cache.base.spread`) so a warm start does not expire all at once."""
+    return max(1, int(spread(ttl)))

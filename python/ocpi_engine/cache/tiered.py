@@ -24,6 +24,11 @@ Why a stale ALLOWED after an accepted BLOCKED cannot be served:
    drops the platform's keys before reading it again (see `RedisCache`); a writer that failed flushes before
    its lease wait is over when Redis returns within it.
 
+Expiry is not part of coherence: a local entry nobody invalidated is as current as Redis. So a read that finds
+its entry past the local TTL still answers from it and queues the key for a refresh, which a background task
+does in batches (one MGET per 500 keys). A warm start therefore never turns into a wave of Redis round trips on
+the request path when the warmed entries come of age together (they are also spread over the TTL's last tenth).
+
 Limit: a network partition that cuts one host off from Redis while the others still reach it is handled by
 (3) for the local tiers, but entries that host failed to overwrite in Redis stay until its own flush.
 """
@@ -31,6 +36,7 @@ Limit: a network partition that cuts one host off from Redis while the others st
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import select
@@ -39,6 +45,7 @@ import time
 import urllib.parse
 from collections import OrderedDict
 
+from ocpi_engine.cache.base import spread
 from ocpi_engine.cache.redis import RedisCache
 
 __all__ = ["TieredCache", "RespSubscriber"]
@@ -196,6 +203,8 @@ class TieredCache:
         self._watched: int | None = None  # the subscription socket's fd registered with the event loop
         self._acks: list[str] = []  # receipts to send (list keys)
         self._ack_task: asyncio.Task[None] | None = None
+        self._stale: dict[str, None] = {}  # expired local entries still served, queued for a refresh (ordered set)
+        self._refresh_task: asyncio.Task[None] | None = None
 
     # -- life cycle ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -209,6 +218,10 @@ class TieredCache:
             await asyncio.sleep(0.02)
 
     async def close(self) -> None:
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()
+            self._refresh_task = None
+        self._stale.clear()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -333,18 +346,48 @@ class TieredCache:
         self._local.clear()
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 
+    # -- refresh of expired entries (see the module docstring) ----------------------------------------
+    def _expires(self) -> float:
+        return time.monotonic() + spread(self._local_ttl)
+
+    def _refresh_later(self, key: str) -> None:
+        if key in self._stale:
+            return
+        self._stale[key] = None
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = asyncio.get_running_loop().create_task(self._refresh())
+
+    async def _refresh(self) -> None:
+        while self._stale:
+            keys = list(itertools.islice(self._stale, 500))
+            for key in keys:
+                del self._stale[key]
+            generation = self._generation
+            values = await self.remote.get_many(keys)
+            if values is None or generation != self._generation or not self._check():
+                # Redis unavailable, or a write raced the read: drop them, the next read of each goes the usual way.
+                for key in keys:
+                    self._local.pop(key, None)
+                continue
+            expires = self._expires()
+            for key, value in zip(keys, values):
+                if value is None:  # gone from Redis (its own TTL): the next read fills from the store
+                    self._local.pop(key, None)
+                elif key in self._local:
+                    self._local[key] = (expires, value)
+
     # -- Cache -----------------------------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
         if self._check():
             entry = self._local.get(key)
             if entry is not None:
-                if entry[0] >= time.monotonic():
-                    return entry[1]
-                self._local.pop(key, None)
+                if entry[0] < time.monotonic():
+                    self._refresh_later(key)
+                return entry[1]
         generation = self._generation
         value = await self.remote.get(key)
         if value is not None and self._check() and generation == self._generation:
-            self._local[key] = (time.monotonic() + self._local_ttl, value)
+            self._local[key] = (self._expires(), value)
             if len(self._local) > self._max:
                 self._local.popitem(last=False)
         return value
@@ -376,9 +419,8 @@ class TieredCache:
         # The values were read from the store after `mark`: any write since then has bumped the generation (its
         # invalidation drained here) and the whole batch stays out of the local tier; later writes evict.
         if self._check() and self.mark() == mark:
-            expires = time.monotonic() + self._local_ttl
             for key, value in items:
-                self._local[key] = (expires, value)
+                self._local[key] = (self._expires(), value)
             while len(self._local) > self._max:
                 self._local.popitem(last=False)
 
