@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import os
 from typing import Any
 
 import msgspec
@@ -20,6 +19,7 @@ from ocpi_engine.api.hot_paths import answer_authorize, answer_list, match_hot_p
 from ocpi_engine.api.auth import Caller, authenticate_header, token_a_allowed
 from ocpi_engine.api.envelope import envelope_bytes
 from ocpi_engine.errors import OcpiError
+from ocpi_engine.randomness import random_hex
 
 __all__ = ["OcpiHeadersMiddleware", "ROUTING_HEADERS"]
 
@@ -72,7 +72,7 @@ class OcpiHeadersMiddleware:
                 else:
                     bad = name.decode()
         if request_id is None or correlation_id is None:
-            fresh = os.urandom(32).hex()
+            fresh = random_hex(32)
             request_id = request_id or _uuid4_text(fresh[:32])
             correlation_id = correlation_id or _uuid4_text(fresh[32:])
         extra = [(b"x-request-id", request_id), (b"x-correlation-id", correlation_id), *echo]

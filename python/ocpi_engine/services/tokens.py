@@ -10,7 +10,6 @@ Redis. Cache values are the token's OCPI JSON, which responses splice in as is.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import msgspec
@@ -25,6 +24,7 @@ from ocpi_engine.errors import (
     UnknownTokenError,
 )
 from ocpi_engine.models._base import normalize_datetime
+from ocpi_engine.randomness import random_hex
 from ocpi_engine.models.v221.tokens import (
     AllowedType,
     AuthorizationInfo,
@@ -168,7 +168,7 @@ class TokenService:
             allowed=allowed,
             token=token,
             location=location if allowed == AllowedType.ALLOWED else None,
-            authorization_reference=secrets.token_hex(12) if allowed == AllowedType.ALLOWED else None,
+            authorization_reference=random_hex(12) if allowed == AllowedType.ALLOWED else None,
         )
 
     # -- CPO: a driver presents a token at a charger ---------------------------------------------------
