@@ -54,6 +54,23 @@ def match_list_path(scope: dict[str, Any], roles: tuple[str, ...]) -> str | None
     return found.group(1) if found else None
 
 
+def _has_body(scope: dict[str, Any]) -> bool:
+    """False when the request announces no body: `Content-Length: 0`, or HTTP/1.x with neither Content-Length nor
+    Transfer-Encoding (RFC 9112 6.3). Then `receive` is not awaited at all: on granian each `receive` is a hand-off
+    from its runtime thread to the event loop, a wake-up the answer would wait for to learn nothing."""
+    length = chunked = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding":
+            chunked = value
+    if chunked is not None:
+        return True
+    if length is not None:
+        return length.strip() != b"0"
+    return not str(scope.get("http_version", "1.1")).startswith("1")
+
+
 async def _read_body(receive: Any) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -75,7 +92,7 @@ async def answer_authorize(scope: dict[str, Any], receive: Any, send: Any, token
     from ocpi_engine.api.v221.tokens import authorize_envelope
 
     try:
-        body = await _read_body(receive)
+        body = await _read_body(receive) if _has_body(scope) else b""
         query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
         kind = query.get("type", [None])[-1]
         service = scope["litestar_app"].state.tokens

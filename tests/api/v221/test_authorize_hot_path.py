@@ -107,3 +107,49 @@ async def test_other_paths_go_to_litestar(both: tuple[Any, Any], register_partne
     _, token = await register_partner()
     assert (await served.get("/ocpi/2.2.1", headers=auth(token))).json()["data"]["version"] == "2.2.1"
     assert (await served.get("/ocpi/2.2.1/emsp/tokens/HOT1/authorize", headers=auth(token))).status_code == 405
+
+
+async def test_a_chunked_body_is_read(both: tuple[Any, Any], register_partner: Any) -> None:
+    _, served = both
+    _, token = await register_partner(("CPO", "DE", "CPO"))
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent with Transfer-Encoding: chunked
+        yield b'{"location_id": "LOC9", '
+        yield b'"evse_uids": ["E9"]}'
+
+    response = await served.post("/ocpi/2.2.1/emsp/tokens/HOT1/authorize", headers=auth(token), content=chunks())
+    assert response.json()["data"]["location"] == {"location_id": "LOC9", "evse_uids": ["E9"]}
+
+
+@pytest.mark.parametrize(("http_version", "extra_headers", "reads_body"), [
+    ("1.1", [(b"content-length", b"0")], False),
+    ("1.1", [], False),  # HTTP/1.1 without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3)
+    ("2", [], True),  # HTTP/2 frames may carry a body without Content-Length: read it
+    ("1.1", [(b"content-length", b"44")], True),
+])
+async def test_receive_is_awaited_only_when_a_body_is_announced(
+        app: Litestar, both: tuple[Any, Any], register_partner: Any, http_version: str,
+        extra_headers: list[tuple[bytes, bytes]], reads_body: bool) -> None:
+    _, token = await register_partner(("CPO", "DE", "CPO"))
+    body = b'{"location_id": "LOC1", "evse_uids": ["E1"]}'
+    received: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        received.append("receive")
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(k.lower().encode(), v.encode()) for k, v in auth(token).items()] + extra_headers
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": http_version, "method": "POST",
+             "scheme": "http", "path": "/ocpi/2.2.1/emsp/tokens/HOT1/authorize",
+             "raw_path": b"/ocpi/2.2.1/emsp/tokens/HOT1/authorize", "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {}}
+    await HotPathApp(app)(scope, receive, send)
+    assert sent[0]["status"] == 200
+    data = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))["data"]
+    assert bool(received) == reads_body
+    assert data["allowed"] == "ALLOWED" and ("location" in data) == reads_body
