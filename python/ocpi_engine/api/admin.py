@@ -26,7 +26,7 @@ __all__ = ["admin_router", "partner_view"]
 
 async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     header = connection.headers.get("authorization") or ""
-    scheme, _, value = header.partition(" ")
+    scheme, _sep, value = header.partition(" ")
     expected = connection.app.state.admin_token
     if scheme.lower() not in ("bearer", "token") or not hmac.compare_digest(value.strip(), expected):
         raise UnauthorizedError("admin API: send `Authorization: Bearer <admin token>`")

@@ -42,15 +42,16 @@ def openapi_document(request: Request[Any, Any, Any], document: str) -> Response
         if any(path == p or path.startswith(p + "/") for p in prefixes)
     }
     title = f"ocpi-engine OCPI {name}" if name != "admin" else "ocpi-engine admin API"
-    document = {**schema, "paths": paths, "info": {**schema.get("info", {}), "title": title}}
-    return Response(content=encoder.encode(document), media_type="application/json")
+    selected = {**schema, "paths": paths, "info": {**schema.get("info", {}), "title": title}}
+    return Response(content=encoder.encode(selected), media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     return Litestar(
         route_handlers=[versions_router(), *build_routers(settings), admin_router(), health, openapi_document],
-        middleware=[OcpiHeadersMiddleware],
+        # typed on plain ASGI dicts, since HotPathApp also runs it in front of Litestar's router (api/hot_paths.py)
+        middleware=[OcpiHeadersMiddleware],  # type: ignore[list-item]
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State({"settings": settings}),

@@ -114,7 +114,7 @@ class RedisCache:
             self._failed(exc)
             return None
         self._ok()
-        return value
+        return value if isinstance(value, bytes) else None  # decode_responses is off: bytes or None
 
     async def get_many(self, keys: list[str]) -> list[bytes | None] | None:
         """One MGET: the values in the order of `keys`; None when Redis is unavailable."""

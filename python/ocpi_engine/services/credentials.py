@@ -160,8 +160,8 @@ class CredentialsService:
         )
         data = self._check(reply, f"GET version details {chosen}", details_url)
         try:
-            details_type = VersionDetails211 if chosen == "2.1.1" else VersionDetails221
-            details = msgspec.convert(data, details_type)
+            details: VersionDetails211 | VersionDetails221 = (
+                msgspec.convert(data, VersionDetails211) if chosen == "2.1.1" else msgspec.convert(data, VersionDetails221))
         except msgspec.ValidationError as exc:
             raise ClientApiError(f"GET version details: {details_url} answered an invalid object ({exc})") from exc
         endpoints = msgspec.to_builtins(details.endpoints)
