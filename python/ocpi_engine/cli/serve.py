@@ -56,6 +56,7 @@ def serve(ctx: click.Context, workers: int | None, access_log: bool, **overrides
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=settings.workers,
+        # loop `auto`: uvloop (a dependency on Linux and macOS); the benchmarks in benches/RESULTS.md use it too
         log_access=False,
     ).serve()
 
