@@ -15,6 +15,10 @@ __all__ = ["Settings", "SettingsError"]
 ENV_PREFIX = "OCPI_ENGINE_"
 
 
+INITIAL_PUSH_MODULES = frozenset({"tokens", "locations", "tariffs", "sessions"})
+"""Modules a first push may carry (pushed by PUT; CDRs are POSTed and go by hand: `sync push --initial --module cdrs`)."""
+
+
 class SettingsError(ValueError):
     """A setting has an invalid value; the message names the environment variable and the fix."""
 
@@ -75,6 +79,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Pushes in flight per partner (entries of one object always go one at a time, in order)."""
     push_max_backoff: float = 300.0
     """Seconds: cap of the exponential backoff between attempts of one push (and of a partner's Retry-After)."""
+    initial_push: str = "auto"
+    """What a partner gets pushed when it registers: `auto` (every own object of every module it receives by PUT:
+    tokens, locations, tariffs, sessions), `none` (it pulls what it wants), or a comma list of those modules."""
     initial_push_delay: float = 5.0
     """Seconds the first push of our objects to a partner that registered with us waits: it may accept the token
     it gave us on functional endpoints only once it has our credentials answer (ours do)."""
@@ -105,6 +112,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                                 "OCPI_ENGINE_COMMAND_RESULT_ATTEMPTS between 1 and 10")
         if self.workers < 1:
             raise SettingsError("OCPI_ENGINE_WORKERS must be at least 1")
+        push = {m.strip().lower() for m in self.initial_push.split(",") if m.strip()}
+        if push not in ({"auto"}, {"none"}) and (not push or not push <= INITIAL_PUSH_MODULES):
+            raise SettingsError(f"OCPI_ENGINE_INITIAL_PUSH must be auto, none or a comma list of "
+                                f"{', '.join(sorted(INITIAL_PUSH_MODULES))}, not {self.initial_push!r}")
+        self.initial_push = ",".join(sorted(push))
         if not 0 <= self.initial_push_delay <= 3600:
             raise SettingsError("OCPI_ENGINE_INITIAL_PUSH_DELAY must be between 0 and 3600 seconds")
 

@@ -94,6 +94,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     cpo.env["OCPI_ENGINE_PAGE_SIZE"] = "100"
     # this test drives the pushes itself (`sync push`) after checking the pull path alone
     cpo.env["OCPI_ENGINE_PUSH_WORKER"] = "0"
+    cpo.env["OCPI_ENGINE_INITIAL_PUSH"] = "none"  # the eMSP pulls everything here; the push is of the 1% change
     try:
         cpo.start()
         emsp.start()

@@ -176,3 +176,29 @@ async def test_a_failed_first_push_is_logged_without_secrets_and_registration_st
     for secret in ("cpo-token-b", answer.json()["data"]["token"], token_a):
         assert secret not in caplog.text
     assert await app.state.store.list_outbox(limit=10) == []
+
+
+@pytest.mark.parametrize(("initial_push", "modules"), [("none", set()), ("locations", set()), ("tokens", {"tokens"})])
+async def test_the_initial_push_setting_chooses_what_a_registering_partner_gets(
+    app: Litestar, client: AsyncTestClient[Litestar], initial_push: str, modules: set[str]
+) -> None:
+    """`OCPI_ENGINE_INITIAL_PUSH`: `none` leaves it to the partner's pull; a list keeps only the modules named."""
+    app.state.settings.initial_push = initial_push
+    await import_tokens(client)
+    _, token_a = await app.state.credentials.issue_token_a("the CPO")
+    with CpoPartner(accepted_token="cpo-token-b") as fake:
+        body = {"token": "cpo-token-b", "url": fake.versions_url,
+                "roles": [{"role": "CPO", "country_code": "BE", "party_id": "FAK",
+                           "business_details": {"name": "Fake CPO"}}]}
+        answer = await client.post("/ocpi/2.2.1/credentials", json=body, headers=auth(token_a))
+        assert answer.status_code == 200, answer.text
+        await app.state.tasks.drain(5, names="initial push")
+        assert {e.module for e in await app.state.store.list_outbox(limit=100)} == modules
+
+
+def test_initial_push_setting_is_validated() -> None:
+    assert Settings(initial_push="Tokens, locations").initial_push == "locations,tokens"
+    assert Settings(initial_push="none").initial_push == "none"
+    for bad in ("cdrs", "auto,tokens", "tokenz"):
+        with pytest.raises(ValueError, match="OCPI_ENGINE_INITIAL_PUSH"):
+            Settings(initial_push=bad)

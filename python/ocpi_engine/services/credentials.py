@@ -115,7 +115,8 @@ class CredentialsService:
         at a new URL or version. A partner registering with us gets `initial_push_delay` to take in our answer."""
         if self.start_initial_push is None:
             return
-        modules = initial_modules(partner, previous)
+        wanted = self.settings.initial_push
+        modules = [m for m in initial_modules(partner, previous) if wanted == "auto" or m in wanted.split(",")]
         if not modules:
             return
         try:
