@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +90,21 @@ class Server:
         return httpx.get(self.base + path, headers={"Authorization": header}, timeout=10)
 
 
+@contextmanager
+def running(*servers: Server) -> Iterator[tuple[Server, ...]]:
+    """Start the servers in order; stop every one of them on the way out, whatever happened."""
+    try:
+        for server in servers:
+            server.start()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @pytest.fixture
 def platforms(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     cpo = Server(tmp_path, "cpo", "CPA", "CPO")
     emsp = Server(tmp_path, "emsp", "EMB", "EMSP")
-    try:
-        cpo.start()
-        emsp.start()
+    with running(cpo, emsp):
         yield cpo, emsp
-    finally:
-        cpo.stop()
-        emsp.stop()

@@ -5,15 +5,13 @@ queues every token for that CPO, held back `initial_push_delay` seconds so the C
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, running
 from tests.e2e.test_commands_e2e import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +26,7 @@ def test_a_cpo_registering_after_the_import_receives_every_token(tmp_path: Path)
     cpo = Server(tmp_path, "cpo", "CPA", "CPO")
     emsp = Server(tmp_path, "emsp", "EMB", "EMSP")
     emsp.env["OCPI_ENGINE_INITIAL_PUSH_DELAY"] = "1"
-    try:
-        cpo.start()
-        emsp.start()
+    with running(cpo, emsp):
         source = tmp_path / "tokens.jsonl"
         source.write_text("".join(json.dumps(t) + "\n" for t in TOKENS))
         assert f"imported {len(TOKENS)} tokens" in emsp.cli("import", "tokens", str(source)).stdout
@@ -38,11 +34,9 @@ def test_a_cpo_registering_after_the_import_receives_every_token(tmp_path: Path)
         added = json.loads(emsp.cli("partners", "add", "the CPO", "--json").stdout)
         cpo.cli("partners", "register", added["versions_url"], added["token_a"], "--name", "the eMSP")
         [emsp_token] = [p["outbound_token"] for p in emsp.partners() if p["status"] == "REGISTERED"]  # it presents
-        header = {"Authorization": "Token " + base64.b64encode(str(emsp_token).encode()).decode()}
 
         def at_cpo(t: dict[str, Any]) -> Any:
-            got = httpx.get(f"{cpo.base}/ocpi/2.2.1/cpo/tokens/NL/EMB/{t['uid']}", params={"type": t["type"]},
-                            headers=header, timeout=10)
+            got = cpo.get(f"/ocpi/2.2.1/cpo/tokens/NL/EMB/{t['uid']}?type={t['type']}", str(emsp_token))
             return got.json()["data"] if got.status_code == 200 else None
 
         for sent in TOKENS:
@@ -52,6 +46,4 @@ def test_a_cpo_registering_after_the_import_receives_every_token(tmp_path: Path)
         assert row["outbox"]["dead"] == 0 and row["dead_letters"] == []
         for server in (cpo, emsp):
             assert str(emsp_token) not in server.log.read_text()
-    finally:
-        cpo.stop()
-        emsp.stop()
+

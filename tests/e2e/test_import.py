@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, running
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +22,8 @@ def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     cpo = Server(tmp_path, "cpo", "CPA", "CPO")
     emsp = Server(tmp_path, "emsp", "EMB", "EMSP")
     emsp.env["OCPI_ENGINE_PAGE_SIZE"] = "2"
-    try:
-        cpo.start()
-        emsp.start()
+    with running(cpo, emsp):
         yield cpo, emsp
-    finally:
-        cpo.stop()
-        emsp.stop()
 
 
 def token(uid: str, **changes: Any) -> bytes:

@@ -67,6 +67,16 @@ def settings(settings: Settings) -> Settings:
     return settings
 
 
+async def cpo_registers_with_us(client: AsyncTestClient[Litestar], token_a: str, fake: CpoPartner) -> Any:
+    """The fake CPO registers with us by credentials POST with the Token A we gave it; returns our answer."""
+    body = {"token": "cpo-token-b", "url": fake.versions_url,
+            "roles": [{"role": "CPO", "country_code": "BE", "party_id": "FAK",
+                       "business_details": {"name": "Fake CPO"}}]}
+    answer = await client.post("/ocpi/2.2.1/credentials", json=body, headers=auth(token_a))
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
 async def import_tokens(client: AsyncTestClient[Litestar]) -> None:
     lines = "".join(json.dumps(t) + "\n" for t in TOKENS).encode()
     answer = await client.post("/admin/import/tokens", content=lines, headers=ADMIN)
@@ -99,12 +109,8 @@ async def test_a_cpo_registering_after_the_import_gets_every_token(
                                           last_updated="2024-01-01T00:00:00.000000Z", body=b'{"id": "L1"}')])
     _, token_a = await app.state.credentials.issue_token_a("the CPO")
     with CpoPartner(accepted_token="cpo-token-b") as fake:
-        body = {"token": "cpo-token-b", "url": fake.versions_url,
-                "roles": [{"role": "CPO", "country_code": "BE", "party_id": "FAK",
-                           "business_details": {"name": "Fake CPO"}}]}
         started = time.time()
-        answer = await client.post("/ocpi/2.2.1/credentials", json=body, headers=auth(token_a))
-        assert answer.status_code == 200, answer.text
+        await cpo_registers_with_us(client, token_a, fake)
         [cpo] = [p for p in await store.list_partners() if p.name == "the CPO"]
         await app.state.tasks.drain(5, names="initial push")
         queued = await store.list_outbox(limit=100)
@@ -164,11 +170,7 @@ async def test_a_failed_first_push_is_logged_without_secrets_and_registration_st
     await import_tokens(client)
     _, token_a = await app.state.credentials.issue_token_a("the CPO")
     with CpoPartner(accepted_token="cpo-token-b") as fake, caplog.at_level(logging.WARNING, "ocpi_engine"):
-        body = {"token": "cpo-token-b", "url": fake.versions_url,
-                "roles": [{"role": "CPO", "country_code": "BE", "party_id": "FAK",
-                           "business_details": {"name": "Fake CPO"}}]}
-        answer = await client.post("/ocpi/2.2.1/credentials", json=body, headers=auth(token_a))
-        assert answer.status_code == 200, answer.text
+        answer = await cpo_registers_with_us(client, token_a, fake)
         await app.state.tasks.drain(5, names="initial push")
     [cpo] = await app.state.store.list_partners()
     assert cpo.status == "REGISTERED"
@@ -187,11 +189,7 @@ async def test_the_initial_push_setting_chooses_what_a_registering_partner_gets(
     await import_tokens(client)
     _, token_a = await app.state.credentials.issue_token_a("the CPO")
     with CpoPartner(accepted_token="cpo-token-b") as fake:
-        body = {"token": "cpo-token-b", "url": fake.versions_url,
-                "roles": [{"role": "CPO", "country_code": "BE", "party_id": "FAK",
-                           "business_details": {"name": "Fake CPO"}}]}
-        answer = await client.post("/ocpi/2.2.1/credentials", json=body, headers=auth(token_a))
-        assert answer.status_code == 200, answer.text
+        await cpo_registers_with_us(client, token_a, fake)
         await app.state.tasks.drain(5, names="initial push")
         assert {e.module for e in await app.state.store.list_outbox(limit=100)} == modules
 

@@ -115,8 +115,10 @@ class CredentialsService:
         at a new URL or version. A partner registering with us gets `initial_push_delay` to take in our answer."""
         if self.start_initial_push is None:
             return
-        wanted = self.settings.initial_push
-        modules = [m for m in initial_modules(partner, previous) if wanted == "auto" or m in wanted.split(",")]
+        wanted = self.settings.initial_push  # `auto`, `none` or a comma list (normalized by Settings)
+        modules = initial_modules(partner, previous)
+        if wanted != "auto":
+            modules = [m for m in modules if m in wanted.split(",")]
         if not modules:
             return
         try:

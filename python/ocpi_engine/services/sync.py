@@ -316,7 +316,7 @@ def _location_ops(pairs: Sequence[tuple[bytes, bytes]]) -> dict[tuple[str, str, 
 
 
 def entries_for(spec: SyncModule, partner: PartnerRecord, record: ObjectRecord,
-                ops: Sequence[PushOp]) -> list[OutboxEntry]:
+                ops: Sequence[PushOp], *, not_before: float = 0.0) -> list[OutboxEntry]:
     version = partner.version
     out: list[OutboxEntry] = []
     for op in ops:
@@ -333,7 +333,7 @@ def entries_for(spec: SyncModule, partner: PartnerRecord, record: ObjectRecord,
             party_id=record.party_id.upper(), object_id=record.id, sub_path="/".join(op.sub_path),
             method=op.method, path=spec.path(record.country_code.upper(), record.party_id.upper(), record.id,
                                              op.sub_path, version=version),
-            body=body,
+            body=body, next_attempt_at=not_before,
         ))
     return out
 
@@ -441,19 +441,13 @@ async def enqueue_initial_push(store: Store, partner: PartnerRecord, *, modules:
             continue
         token_parties = sorted(await audience.partner_parties(store, partner)) if module in audience.MODULES else None
         queued[module] = 0
+        whole_later = [PushOp(method=spec.push_method, body=None)]  # the body is read when it goes out
         cursor: int | None = None
         for _ in range(_MAX_PAGES):
             page = await store.list_objects(module, partner_id=OWN, token_parties=token_parties, after_seq=cursor,
                                             limit=page_size)
-            entries = [
-                OutboxEntry(
-                    partner_id=partner.id, module=module, country_code=r.country_code.upper(),
-                    party_id=r.party_id.upper(), object_id=r.id, method=spec.push_method,
-                    path=spec.path(r.country_code.upper(), r.party_id.upper(), r.id, version=partner.version),
-                    body=None, next_attempt_at=not_before,
-                )
-                for r in page.items
-            ]
+            entries = [entry for record in page.items
+                       for entry in entries_for(spec, partner, record, whole_later, not_before=not_before)]
             if entries:
                 queued[module] += await store.enqueue_outbox(entries)
                 if wake is not None:
